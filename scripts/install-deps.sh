@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what Tracer needs from Debian, idempotently: only missing packages are fetched.
+set -euo pipefail
+
+packages=(
+  clang-19 llvm-19 libclang1-19   # BPF objects; libclang's C API for the binding generator
+  libbpf1 libbpf-dev bpftool      # loader library, its headers, vmlinux.h from BTF
+  make iproute2 procps            # build; network namespaces and ss for tests
+  iperf3 rsync                    # real workloads driven by the integration tests
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "install-deps: missing packages: ${missing[*]} (run as root or install them)" >&2
+    exit 1
+  fi
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+command -v dotnet >/dev/null || { echo "install-deps: the .NET 10 SDK (dotnet) is not on PATH" >&2; exit 1; }
