@@ -46,6 +46,7 @@ struct tcp_window_event {
 	__u64 bytes_received; /* tp->bytes_received */
 	__u64 bytes_acked; /* tp->bytes_acked */
 	__u64 rcvd_at_wl1; /* bytes_received when snd_wl1 last moved, as seen by the program */
+	__u64 sock_ino; /* socket inode, for /proc attribution; 0 when the owner is known or orphaned */
 	__u8 saddr[16]; /* local address; IPv4 in the first 4 bytes */
 	__u8 daddr[16]; /* peer address */
 	__u32 owner_tgid; /* owning process, 0 when not yet known */
@@ -70,6 +71,18 @@ struct tcp_window_event {
 	__u8 __pad[4];
 };
 
-_Static_assert(sizeof(struct tcp_window_event) == 144, "tcp_window_event layout changed");
+_Static_assert(sizeof(struct tcp_window_event) == 152, "tcp_window_event layout changed");
+
+/*
+ * User space → kernel: the process that owns a socket, keyed by socket cookie.
+ * Written by the process-context hooks, and by user space when it attributes a
+ * socket from /proc, so in-kernel pid/comm filters see it too.
+ */
+struct tcp_owner {
+	__u32 tgid;
+	char comm[TRACER_COMM_LEN];
+};
+
+_Static_assert(sizeof(struct tcp_owner) == 20, "tcp_owner layout changed");
 
 #endif /* TRACER_EVENTS_H */

@@ -1,1 +1,3 @@
-return 0;
+using Tracer.Cli;
+
+return await Cli.RunAsync(args);

@@ -58,6 +58,13 @@ public readonly record struct TcpSample
     public uint Unsent { get; init; }
     public EmitReason Reason { get; init; }
 
+    /// <summary>
+    /// bytes_received when snd_wl1 last moved, as the kernel side saw it; null when
+    /// unknown. When present the analyzer takes the wl1 lag from it instead of
+    /// tracking the moves itself.
+    /// </summary>
+    public ulong? Wl1MovedAtBytesReceived { get; init; }
+
     /// <summary>The window the segment advertises, scaled: seg_win &lt;&lt; snd_wscale.</summary>
     public ulong AdvertisedWindow => (ulong)SegWin << SndWscale;
 }

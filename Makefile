@@ -1,0 +1,50 @@
+# Tracer: `make` builds everything, `make run` runs the main job, `make test` runs every test.
+# Each target installs what is missing first (scripts/install-deps.sh is idempotent).
+
+CLANG ?= clang-19
+BPFTOOL ?= bpftool
+DOTNET ?= dotnet
+CONFIGURATION ?= Release
+BUILD := build
+BPF_OUT := $(BUILD)/bpf
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+BPF_SOURCES := $(wildcard bpf/*.bpf.c)
+BPF_OBJECTS := $(patsubst bpf/%.bpf.c,$(BPF_OUT)/%.bpf.o,$(BPF_SOURCES))
+BPF_HEADERS := $(wildcard bpf/include/*.h bpf/*.h)
+TRACER := src/Tracer.Cli/bin/$(CONFIGURATION)/net10.0/tracer
+RUN_ARGS ?=
+
+.PHONY: all deps bpf build run test test-unit test-integration bindings clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+# vmlinux.h comes from the running kernel's BTF; CO-RE relocates field offsets at load time,
+# so the objects also run on other kernels with BTF.
+$(BUILD)/vmlinux.h: | deps
+	@mkdir -p $(BUILD)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BPF_OUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HEADERS) $(BUILD)/vmlinux.h
+	@mkdir -p $(BPF_OUT)
+	$(CLANG) -target bpf -D__TARGET_ARCH_$(ARCH) -g -O2 -Wall -Werror \
+		-I$(BUILD) -Ibpf/include -Ibpf -c $< -o $@
+
+bpf: deps $(BPF_OBJECTS)
+
+build: bpf
+	$(DOTNET) build Tracer.sln -c $(CONFIGURATION) --nologo -v quiet
+
+run: build
+	$(TRACER) run $(RUN_ARGS)
+
+test: build
+	$(DOTNET) test Tracer.sln -c $(CONFIGURATION) --no-build --nologo
+
+-include Makefile.bindings
+
+clean:
+	rm -rf $(BUILD)
+	$(DOTNET) clean Tracer.sln -c $(CONFIGURATION) --nologo -v quiet

@@ -1,0 +1,33 @@
+using Tracer.Bpf.Attach;
+
+namespace Tracer.Bpf.Tcp;
+
+/// <summary>bpf/tcpwin.bpf.c: the ack-path hook and the process-context owner hooks.</summary>
+public static class TcpWindowComponent
+{
+    public static readonly HookSpec AckPath = new("tcp ack path",
+    [
+        new(AttachMethod.Fentry, "tcp_ack", "tcp_ack_fentry"),
+        new(AttachMethod.Kprobe, "tcp_ack", "tcp_ack_kprobe"),
+        new(AttachMethod.TpBtf, "tcp_probe", "tcp_probe_btf"),
+        new(AttachMethod.RawTracepoint, "tcp_probe", "tcp_probe_raw"),
+        new(AttachMethod.Tracepoint, "tcp/tcp_probe", "tcp_probe_tp"),
+    ]);
+
+    // sock_send_length/sock_recv_length appeared in Linux 6.3; without them owners come from /proc only.
+    public static readonly HookSpec OwnerOnSend = new("socket owner (sendmsg)",
+    [
+        new(AttachMethod.TpBtf, "sock_send_length", "owner_send_btf"),
+        new(AttachMethod.RawTracepoint, "sock_send_length", "owner_send_raw"),
+        new(AttachMethod.Tracepoint, "sock/sock_send_length", "owner_send_tp"),
+    ], Required: false);
+
+    public static readonly HookSpec OwnerOnRecv = new("socket owner (recvmsg)",
+    [
+        new(AttachMethod.TpBtf, "sock_recv_length", "owner_recv_btf"),
+        new(AttachMethod.RawTracepoint, "sock_recv_length", "owner_recv_raw"),
+        new(AttachMethod.Tracepoint, "sock/sock_recv_length", "owner_recv_tp"),
+    ], Required: false);
+
+    public static readonly BpfComponent Component = new("tcpwin", [AckPath, OwnerOnSend, OwnerOnRecv]);
+}

@@ -1,0 +1,212 @@
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Tracer.Analysis.Tcp;
+using Tracer.Bpf.Attach;
+using Tracer.Bpf.Owners;
+using Tracer.Interop;
+using Tracer.Interop.Events;
+
+namespace Tracer.Bpf.Tcp;
+
+/// <summary>Kernel-side filters, applied before load (an unset field filters nothing).</summary>
+public sealed record TcpFilter
+{
+    public int? Pid { get; init; }
+    public string? Comm { get; init; }
+    public ushort? Port { get; init; }
+    public ulong? CgroupId { get; init; }
+    public AddressFamily? Family { get; init; }
+}
+
+public sealed record TcpTraceOptions
+{
+    public TcpFilter Filter { get; init; } = new();
+
+    /// <summary>One sample per segment instead of only the samples that matter.</summary>
+    public bool EverySegment { get; init; }
+
+    public TimeSpan Heartbeat { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A sample each time the wl1 lag crosses a multiple of this many bytes.</summary>
+    public ulong Wl1LagStep { get; init; } = 1UL << 28;
+
+    public uint RingBufferBytes { get; init; } = 4 << 20;
+}
+
+public delegate void TcpSampleHandler(in TcpSample sample);
+
+/// <summary>
+/// The TCP send-window tracer: loads bpf/tcpwin.bpf.c with the attach
+/// fallback, reads its ring (or perf) buffer, decodes and attributes samples.
+/// </summary>
+public sealed class TcpWindowTracer : IDisposable
+{
+    private const ushort AfInet = 2;
+    private const ushort AfInet6 = 10;
+    private readonly LoadedComponent component;
+    private readonly IEventSource source;
+    private readonly TcpEventDecoder decoder = new();
+    private readonly ProcSocketOwners procOwners = new();
+    private readonly TcpFilter filter;
+    private readonly BpfMap owners;
+    private readonly BpfMap drops;
+    private TcpSampleHandler? handler;
+    private ulong malformed;
+
+    private TcpWindowTracer(LoadedComponent component, Transport transport, TcpFilter filter)
+    {
+        this.component = component;
+        this.filter = filter;
+        Transport = transport;
+        owners = component.Object.Map("owners");
+        drops = component.Object.Map("drops");
+        var events = component.Object.Map("events");
+        source = transport == Transport.PerfBuffer
+            ? new PerfBufferSource(events, OnRecord)
+            : new RingBufferSource(events, OnRecord);
+    }
+
+    public Transport Transport { get; }
+
+    public IReadOnlyList<HookChoice> Choices => component.Choices;
+
+    /// <summary>Samples lost because the buffer was full: counted per CPU in the kernel, plus perf buffer losses.</summary>
+    public ulong Dropped => drops.SumPerCpu(0) + source.Lost;
+
+    /// <summary>Records too short to be a tcp_window_event (never expected; counted, not hidden).</summary>
+    public ulong Malformed => malformed;
+
+    public static TcpWindowTracer Start(BpfSettings settings, TcpTraceOptions options, ILogger logger)
+    {
+        var transport = ChooseTransport(settings);
+        var loader = new ComponentLoader(settings, logger);
+        var component = loader.Load(TcpWindowComponent.Component, obj => Configure(obj, options, transport));
+        try
+        {
+            return new TcpWindowTracer(component, transport, options.Filter);
+        }
+        catch
+        {
+            component.Dispose();
+            throw;
+        }
+    }
+
+    public static Transport ChooseTransport(BpfSettings settings) => settings.Transport switch
+    {
+        Transport.Auto => KernelSupport.HasRingBuffer ? Transport.RingBuffer : Transport.PerfBuffer,
+        Transport.RingBuffer when !KernelSupport.HasRingBuffer =>
+            throw new NotSupportedException("this kernel has no BPF ring buffer (Linux 5.8+); use the perf buffer transport"),
+        var forced => forced,
+    };
+
+    /// <summary>Waits up to <paramref name="timeoutMs"/> and hands every decoded sample to <paramref name="onSample"/>.</summary>
+    public int Poll(int timeoutMs, TcpSampleHandler onSample)
+    {
+        handler = onSample;
+        try
+        {
+            return source.Poll(timeoutMs);
+        }
+        finally
+        {
+            handler = null;
+        }
+    }
+
+    public void Dispose()
+    {
+        source.Dispose();
+        component.Dispose();
+    }
+
+    private static void Configure(BpfObject obj, TcpTraceOptions options, Transport transport)
+    {
+        var f = options.Filter;
+        obj.SetConstant("filter_tgid", (uint)(f.Pid ?? 0));
+        obj.SetConstant("filter_port", f.Port ?? 0);
+        obj.SetConstant("filter_family", f.Family switch
+        {
+            AddressFamily.InterNetwork => AfInet,
+            AddressFamily.InterNetworkV6 => AfInet6,
+            _ => (ushort)0,
+        });
+        obj.SetConstant("filter_cgroup", f.CgroupId ?? 0);
+        if (f.Comm is { Length: > 0 } comm)
+        {
+            var bytes = Encoding.UTF8.GetBytes(comm);
+            obj.SetConstant("filter_comm", bytes.AsSpan(0, Math.Min(bytes.Length, TcpWindowEvent.CommLength - 1)));
+        }
+
+        obj.SetConstant("every_segment", options.EverySegment ? (byte)1 : (byte)0);
+        obj.SetConstant("heartbeat_ns", (ulong)options.Heartbeat.Ticks * 100);
+        obj.SetConstant("wl1_lag_step", options.Wl1LagStep);
+        ConfigureTransport(obj, transport, options);
+    }
+
+    /// <summary>Points the program's <c>events</c> map and its output helper at the chosen transport.</summary>
+    public static void ConfigureTransport(BpfObject obj, Transport transport, TcpTraceOptions options)
+    {
+        var events = obj.Map("events");
+        if (transport == Transport.PerfBuffer)
+        {
+            obj.SetConstant("use_perfbuf", (byte)1);
+            events.Kind = MapKind.PerfEventArray;
+            events.KeySize = sizeof(int);
+            events.ValueSize = sizeof(int);
+            events.MaxEntries = 0; // libbpf sizes a perf event array to the possible CPUs
+        }
+        else
+        {
+            events.MaxEntries = options.RingBufferBytes;
+            obj.SetConstant("wakeup_bytes", (ulong)options.RingBufferBytes / 4);
+        }
+    }
+
+    private void OnRecord(ReadOnlySpan<byte> record)
+    {
+        if (!decoder.TryDecode(record, out var sample, out var inode))
+        {
+            malformed++;
+            return;
+        }
+
+        if (sample.Pid == 0 && inode != 0 && procOwners.TryFind(inode, out var owner))
+        {
+            sample = sample with { Pid = owner.Pid, Comm = owner.Comm };
+            Teach(sample.Cookie, owner);
+        }
+
+        // the kernel passes sockets whose owner it has not seen yet; finish the filter here
+        if (filter.Pid is { } pid && sample.Pid != pid)
+        {
+            return;
+        }
+
+        if (filter.Comm is { Length: > 0 } comm && !CommMatches(comm, sample.Comm))
+        {
+            return;
+        }
+
+        handler?.Invoke(sample);
+    }
+
+    /// <summary>The kernel keeps 15 bytes of a command name: a longer filter matches its truncation.</summary>
+    public static bool CommMatches(string filter, string comm) =>
+        comm.Length > 0 && (comm == filter || (comm.Length == TcpWindowEvent.CommLength - 1 && filter.StartsWith(comm, StringComparison.Ordinal)));
+
+    /// <summary>Hands an owner found in /proc to the kernel, so its filters and later samples know it.</summary>
+    private unsafe void Teach(ulong cookie, SocketOwner owner)
+    {
+        var value = new TcpOwner { tgid = (uint)owner.Pid };
+        var bytes = Encoding.UTF8.GetBytes(owner.Comm);
+        var n = Math.Min(bytes.Length, TcpWindowEvent.CommLength - 1);
+        for (var i = 0; i < n; i++)
+        {
+            value.comm[i] = bytes[i];
+        }
+
+        owners.Update(cookie, value);
+    }
+}

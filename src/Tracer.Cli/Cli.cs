@@ -1,0 +1,56 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using Tracer.Cli.Commands;
+
+namespace Tracer.Cli;
+
+/// <summary>The <c>tracer</c> command line: parsing, dispatch and exit codes.</summary>
+public static class Cli
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("Tracer: live kernel tracing of TCP send windows and slab growth, with verdicts.")
+        {
+            DoctorCommand.Create(),
+            TcpCommand.Create(),
+            RecordCommand.Create(),
+            ReplayCommand.Create(),
+        };
+        root.Options.Add(GlobalOptions.Verbose);
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            return Usage(parsed);
+        }
+
+        return await parsed.InvokeAsync();
+    }
+
+    /// <summary>Unknown commands, options or bad values: the errors and the usage on stderr, exit 2.</summary>
+    private static int Usage(ParseResult parsed)
+    {
+        foreach (var error in parsed.Errors)
+        {
+            Console.Error.WriteLine($"tracer: {error.Message}");
+        }
+
+        var commandPath = new List<string>();
+        for (var result = parsed.CommandResult; result is not null && result.Command is not RootCommand; result = result.Parent as CommandResult)
+        {
+            commandPath.Insert(0, result.Command.Name);
+        }
+
+        commandPath.Add("--help");
+        parsed.RootCommandResult.Command.Parse(commandPath).Invoke(new InvocationConfiguration { Output = Console.Error });
+        return ExitCodes.Usage;
+    }
+}
+
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Error = 1;
+    public const int Usage = 2;
+    public const int Stuck = 3;
+}

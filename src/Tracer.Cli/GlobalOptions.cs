@@ -1,0 +1,66 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using Tracer.Bpf;
+using Tracer.Bpf.Attach;
+
+namespace Tracer.Cli;
+
+/// <summary>Options every kernel-facing command shares.</summary>
+public static class GlobalOptions
+{
+    public static readonly Option<bool> Verbose = new("--verbose", "-v")
+    {
+        Description = "Show what the loader does and libbpf's own messages (repeat, -vv, for libbpf debug output)",
+        Recursive = true,
+        Arity = ArgumentArity.Zero,
+        AllowMultipleArgumentsPerToken = true,
+    };
+
+    public static Option<FileInfo> Btf() => new("--btf")
+    {
+        Description = "External BTF file for a kernel without /sys/kernel/btf/vmlinux (libbpf's btf_custom_path)",
+        HelpName = "FILE",
+    };
+
+    public static Option<string> Attach() => new("--attach")
+    {
+        Description = $"Force one attach method for every hook ({AttachMethodNames.AllLabels}); default: the best that works. Also TRACER_ATTACH",
+        HelpName = "METHOD",
+    };
+
+    public static Option<string> Transport() => new("--transport")
+    {
+        Description = "Force the event transport (ringbuf, perfbuf); default: ring buffer when the kernel has one. Also TRACER_TRANSPORT",
+        HelpName = "KIND",
+    };
+
+    public static Option<double?> Duration() => new("--duration")
+    {
+        Description = "Stop cleanly after this many seconds (default: until Ctrl-C or SIGTERM)",
+        HelpName = "SECONDS",
+    };
+
+    public static Option<bool> Json() => new("--json")
+    {
+        Description = "One JSON object per line on stdout instead of the terminal view",
+    };
+
+    public static ILoggerFactory Logging(ParseResult parsed)
+    {
+        var verbosity = parsed.Tokens.Count(t => t.Value is "-v" or "--verbose") + parsed.Tokens.Count(t => t.Value == "-vv") * 2;
+        var level = verbosity switch
+        {
+            0 => LogLevel.Warning,
+            1 => LogLevel.Debug,
+            _ => LogLevel.Trace,
+        };
+        return LoggerFactory.Create(builder => builder
+            .SetMinimumLevel(level)
+            .AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.IncludeScopes = false;
+            })
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+    }
+}

@@ -1,0 +1,69 @@
+using System.Net.Sockets;
+using Tracer.Analysis.Tcp;
+using Tracer.Bpf;
+using Tracer.Bpf.Attach;
+using Tracer.Bpf.Tcp;
+using Xunit.Abstractions;
+
+namespace Tracer.Integration.Tests;
+
+/// <summary>
+/// Every attach method and transport this kernel supports, forced one at a
+/// time, must load, attach and deliver real events: no fallback is code that has not run.
+/// </summary>
+public sealed class AttachPathTests(ITestOutputHelper output)
+{
+    public static TheoryData<AttachMethod, Transport> WorkingPaths => new()
+    {
+        { AttachMethod.TpBtf, Transport.RingBuffer },
+        { AttachMethod.TpBtf, Transport.PerfBuffer },
+        { AttachMethod.RawTracepoint, Transport.RingBuffer },
+        { AttachMethod.RawTracepoint, Transport.PerfBuffer },
+        { AttachMethod.Tracepoint, Transport.RingBuffer },
+        { AttachMethod.Tracepoint, Transport.PerfBuffer },
+    };
+
+    [KernelTheory]
+    [MemberData(nameof(WorkingPaths))]
+    public void TcpProgramsDeliverRealSegmentsAndOwners(AttachMethod method, Transport transport)
+    {
+        using var loopback = new Loopback();
+        var settings = new BpfSettings { ForcedMethod = method, Transport = transport };
+        var options = new TcpTraceOptions { EverySegment = true, Filter = new TcpFilter { Port = loopback.Port } };
+        using var tracer = TcpWindowTracer.Start(settings, options, new TestLog(output));
+
+        Assert.All(tracer.Choices, c => Assert.Equal(method, c.Chosen?.Method));
+        Assert.Equal(transport, tracer.Transport);
+
+        var (client, server) = loopback.Connect();
+        var samples = new List<TcpSample>();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline && !samples.Any(s => s.Pid == Environment.ProcessId))
+        {
+            Loopback.Transfer(client, server, 64 * 1024);
+            Loopback.Transfer(server, client, 64 * 1024);
+            tracer.Poll(100, (in TcpSample s) => samples.Add(s));
+        }
+
+        Assert.NotEmpty(samples);
+        Assert.All(samples, s => Assert.True(s.Endpoints.LocalPort == loopback.Port || s.Endpoints.PeerPort == loopback.Port));
+        Assert.All(samples, s => Assert.Equal(AddressFamily.InterNetwork, s.Endpoints.Family));
+        Assert.Contains(samples, s => s.Pid == Environment.ProcessId && s.Comm.Length > 0);
+        Assert.Contains(samples, s => s.Reason.HasFlag(EmitReason.EverySegment));
+        Assert.Equal(0UL, tracer.Dropped);
+        output.WriteLine($"{method.Label()}/{transport}: {samples.Count} samples");
+    }
+
+    [KernelTheory]
+    [InlineData(AttachMethod.Fentry)]
+    [InlineData(AttachMethod.Kprobe)]
+    public void RefusedMethodsFailWithTheKernelsReason(AttachMethod method)
+    {
+        var settings = new BpfSettings { ForcedMethod = method };
+        var e = Assert.Throws<HookUnavailableException>(() => TcpWindowTracer.Start(settings, new TcpTraceOptions(), new TestLog(output)));
+        output.WriteLine(e.Message);
+        Assert.Equal(TcpWindowComponent.AckPath, e.Choice.Hook);
+        var refusal = Assert.Single(e.Choice.Refusals, r => r.Candidate.Method == method);
+        Assert.Equal(method == AttachMethod.Fentry ? "EPERM on load" : "kernel has no kprobes", refusal.Reason);
+    }
+}
