@@ -42,11 +42,17 @@ public sealed unsafe class RingBufferSource : IEventSource
 
     public ulong Lost => 0;
 
+    /// <remarks>
+    /// The BPF side wakes the reader only for urgent records or a filling ring
+    /// (BPF_RB_NO_WAKEUP otherwise), so after waiting, whatever arrived without a
+    /// wake-up is drained too: the poll timeout bounds how late a record is read.
+    /// </remarks>
     public int Poll(int timeoutMs)
     {
         var n = LibBpf.ring_buffer__poll(handle.RingBuffer, timeoutMs);
         RethrowFailure();
-        return n == -Errno.EINTR ? 0 : Errno.Check(n, "ring_buffer__poll");
+        n = n == -Errno.EINTR ? 0 : Errno.Check(n, "ring_buffer__poll");
+        return n + Consume();
     }
 
     /// <summary>Drains what is already in the ring without waiting.</summary>

@@ -28,6 +28,24 @@ public static unsafe class KernelFs
     /// <summary>Mounts bpffs at /sys/fs/bpf unless it is there; true when this call mounted it.</summary>
     public static bool EnsureBpffs() => EnsureMounted("bpf", BpffsPath);
 
+    /// <summary>
+    /// A file's inode number. A cgroup v2 directory's inode is the cgroup id the
+    /// kernel reports (<c>kn->id</c>), which is what socket cgroup filters compare.
+    /// </summary>
+    public static ulong Inode(string path)
+    {
+        // struct stat is 144 bytes on x86_64 and arm64; st_ino follows the 8-byte st_dev on both
+        const int statSize = 256;
+        var buffer = stackalloc byte[statSize];
+        using var utf8 = new Utf8String(path);
+        if (LibC.stat(utf8.Pointer, buffer) != 0)
+        {
+            throw new BpfException("stat", Marshal.GetLastPInvokeError(), path);
+        }
+
+        return *(ulong*)(buffer + 8);
+    }
+
     private static bool EnsureMounted(string filesystemType, string path)
     {
         if (IsMounted(path, filesystemType))

@@ -17,5 +17,8 @@ internal static unsafe partial class LibC
     internal static partial nint read(int fd, byte* buffer, nuint count);
 
     [LibraryImport(Library, SetLastError = true)]
+    internal static partial int stat(byte* path, byte* statBuffer);
+
+    [LibraryImport(Library, SetLastError = true)]
     internal static partial int mount(byte* source, byte* target, byte* filesystemType, ulong flags, void* data);
 }

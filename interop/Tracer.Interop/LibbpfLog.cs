@@ -40,7 +40,7 @@ public static unsafe class LibbpfLog
         }
 
         var text = Encoding.UTF8.GetString(buffer, Math.Min(length, capacity - 1)).TrimEnd('\n');
-        target.Log(logLevel, "libbpf: {Message}", text);
+        target.Log(logLevel, "{Message}", text);
         return length;
     }
 }

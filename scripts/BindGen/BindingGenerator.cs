@@ -17,7 +17,7 @@ public static partial class BindingGenerator
         var entries = api.Select(ApiEntry.Parse).ToList();
         var version = LibbpfVersion(headerDir);
         using var headers = HeaderIndex.Parse(headerDir);
-        var model = new DeclarationWalker(headers).Walk(entries, version, headerDir);
+        var model = new DeclarationWalker(headers).Walk(entries, version, headers.HeaderDir);
         return CSharpEmitter.Emit(model);
     }
 
@@ -28,15 +28,20 @@ public static partial class BindingGenerator
             .Where(line => line.Length > 0)
             .ToList();
 
-    /// <summary>sizeof of a struct or union ("struct btf_type") as clang computes it for these headers.</summary>
-    public static long SizeOf(string headerDir, string tag)
+    /// <summary>sizeof of structs and unions ("struct btf_type") as clang lays them out for these headers.</summary>
+    public static IReadOnlyDictionary<string, long> SizesOf(string headerDir, IEnumerable<string> tags)
     {
         using var headers = HeaderIndex.Parse(headerDir);
-        if (!headers.Tags.TryGetValue(tag, out var declaration))
+        var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var tag in tags)
         {
-            throw new BindingGenerationException($"'{tag}' is not declared in {headerDir}");
+            if (!headers.Tags.TryGetValue(tag, out var declaration))
+            {
+                throw new BindingGenerationException($"'{tag}' is not declared in {headerDir}");
+            }
+            sizes[tag] = LibClang.clang_Type_getSizeOf(LibClang.clang_getCursorType(declaration));
         }
-        return LibClang.clang_Type_getSizeOf(LibClang.clang_getCursorType(declaration));
+        return sizes;
     }
 
     /// <summary>

@@ -43,16 +43,15 @@ internal sealed class CSharpEmitter
         Line("namespace Tracer.Interop.Native;");
         Line();
         Line("// Mapping (x86_64 Linux, LP64), decided from clang's canonical types:");
-        Line("// - integers by size and signedness; size_t -> nuint, ssize_t -> nint; _Bool -> byte; char * -> byte *;");
-        Line("//   va_list -> nint; pointers to functions -> delegate* unmanaged[Cdecl]<...>.");
+        Line("// - integers by size and signedness (char -> sbyte); size_t -> nuint, ssize_t -> nint; _Bool -> byte;");
+        Line("//   char * -> byte *; va_list -> nint; pointers to functions -> delegate* unmanaged[Cdecl]<...>.");
         Line("// - structs and unions: explicit layout with clang's offsets and size; members of anonymous");
         Line("//   struct/union members are flattened into the parent at their absolute offsets; named members");
-        Line("//   of anonymous type get a type named <parent>_<member>.");
+        Line("//   of anonymous type get a type named <parent>_<member>. Incomplete structs are empty structs.");
         Line("// - bitfields: one unsigned field per storage unit, named after its first bitfield, with the");
         Line("//   bit positions in a comment; unnamed (padding) bitfields are left out.");
-        Line("// - arrays: fixed buffers of primitives, [InlineArray] structs otherwise; flexible and");
-        Line("//   zero-length arrays are left out (commented).");
-        Line("// - incomplete structs: empty structs, used only through pointers.");
+        Line("// - arrays: fixed buffers of primitives, [InlineArray] structs otherwise (pointer elements as");
+        Line("//   nint); flexible and zero-length arrays are left out, with a comment.");
         Line();
         EmitFunctions(model.Functions);
         foreach (var type in model.Types)

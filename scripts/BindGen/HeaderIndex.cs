@@ -64,7 +64,6 @@ internal sealed unsafe class HeaderIndex : IDisposable
             "-x", "c", "-std=gnu11", "--target=x86_64-linux-gnu",
             "-I" + ClangBuiltinIncludeDir,
             "-I" + MultiarchIncludeDir,
-            "-I" + Path.GetDirectoryName(HeaderDir),
         ];
 
         _index = LibClang.clang_createIndex(0, 0);

@@ -7,16 +7,15 @@ using System.Runtime.InteropServices;
 namespace Tracer.Interop.Native;
 
 // Mapping (x86_64 Linux, LP64), decided from clang's canonical types:
-// - integers by size and signedness; size_t -> nuint, ssize_t -> nint; _Bool -> byte; char * -> byte *;
-//   va_list -> nint; pointers to functions -> delegate* unmanaged[Cdecl]<...>.
+// - integers by size and signedness (char -> sbyte); size_t -> nuint, ssize_t -> nint; _Bool -> byte;
+//   char * -> byte *; va_list -> nint; pointers to functions -> delegate* unmanaged[Cdecl]<...>.
 // - structs and unions: explicit layout with clang's offsets and size; members of anonymous
 //   struct/union members are flattened into the parent at their absolute offsets; named members
-//   of anonymous type get a type named <parent>_<member>.
+//   of anonymous type get a type named <parent>_<member>. Incomplete structs are empty structs.
 // - bitfields: one unsigned field per storage unit, named after its first bitfield, with the
 //   bit positions in a comment; unnamed (padding) bitfields are left out.
-// - arrays: fixed buffers of primitives, [InlineArray] structs otherwise; flexible and
-//   zero-length arrays are left out (commented).
-// - incomplete structs: empty structs, used only through pointers.
+// - arrays: fixed buffers of primitives, [InlineArray] structs otherwise (pointer elements as
+//   nint); flexible and zero-length arrays are left out, with a comment.
 
 internal static unsafe partial class LibBpf
 {
@@ -231,6 +230,16 @@ internal static unsafe partial class LibBpf
     [LibraryImport(Library)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
     internal static partial uint bpf_map__key_size(bpf_map* map);
+
+    /// <summary><c>int bpf_map__set_key_size(struct bpf_map *map, __u32 size)</c></summary>
+    [LibraryImport(Library)]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
+    internal static partial int bpf_map__set_key_size(bpf_map* map, uint size);
+
+    /// <summary><c>int bpf_map__set_value_size(struct bpf_map *map, __u32 size)</c></summary>
+    [LibraryImport(Library)]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
+    internal static partial int bpf_map__set_value_size(bpf_map* map, uint size);
 
     /// <summary><c>const void *bpf_map__initial_value(struct bpf_map *map, size_t *psize)</c></summary>
     [LibraryImport(Library)]

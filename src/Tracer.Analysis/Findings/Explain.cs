@@ -21,8 +21,8 @@ internal static class Explain
                 $"the segment is older than the last window update: seg_seq {segSeq} is {Human.Bytes((ulong)-(long)wrapDistance)} behind snd_wl1 {sndWl1}, "
                 + $"a retransmitted or reordered segment (snd_wl1 lag {Human.Bytes(wl1LagBytes)} < 2 GiB, not the fast-path bug)");
 
-    public static string Duration(in EpisodeSummary e) =>
-        (e.AlreadyZero ? "at least " : "") + Human.Duration(e.DurationNs);
+    public static string Duration(ulong durationNs, bool isLowerBound) =>
+        (isLowerBound ? "at least " : "") + Human.Duration(durationNs);
 
     public static string TrackingEnd(Findings.TrackingEnd end) => end switch
     {

@@ -11,15 +11,26 @@ public enum TrackingEnd : byte
     CapacityEviction = 2,
 }
 
-/// <summary>What happened during a zero-window episode, up to the end or the moment of reporting.</summary>
-/// <param name="StartNs">When the episode started (the segment that closed the window, or the first sample).</param>
-/// <param name="AlreadyZero">The window was already 0 in the connection's first sample, so the real start is earlier.</param>
+/// <summary>What made a zero-window episode start.</summary>
+public enum ZeroWindowTrigger : byte
+{
+    /// <summary>The segment closed the send window while data waited.</summary>
+    WindowClosed = 0,
+
+    /// <summary>The send window was already 0 and data now waits.</summary>
+    DataQueued = 1,
+}
+
+/// <summary>What happened during a zero-window episode, up to its end or the moment of reporting.</summary>
+/// <param name="ZeroSinceNs">When the send window was first seen at 0 in this stretch.</param>
+/// <param name="DurationNs">How long the send window has been 0, from <paramref name="ZeroSinceNs"/>.</param>
+/// <param name="DurationIsLowerBound">The window was already 0 when first seen (in the first sample, or it closed between samples), so it has been 0 longer.</param>
 /// <param name="AdvertisedWindows">Distinct scaled windows the peer advertised, in order of appearance, at most <see cref="EpisodeSummary.MaxListedWindows"/>.</param>
 /// <param name="IgnoredUpdates">Segments whose bigger window the window rule rejected.</param>
 public readonly record struct EpisodeSummary(
-    ulong StartNs,
+    ulong ZeroSinceNs,
     ulong DurationNs,
-    bool AlreadyZero,
+    bool DurationIsLowerBound,
     byte MaxProbesOut,
     byte MaxBackoff,
     IReadOnlyList<ulong> AdvertisedWindows,
@@ -69,7 +80,7 @@ public sealed record WindowUpdateIgnoredFinding(
 /// <summary><c>tcp.zero_window.start</c>: the send window is 0 while data waits to be sent.</summary>
 public sealed record ZeroWindowStartFinding(
     ulong TimestampNs, ulong Cookie, int Pid, string Comm, Endpoints Endpoints,
-    uint SndUna, uint SndNxt, uint Unsent, bool AlreadyZero)
+    ZeroWindowTrigger Trigger, ulong ZeroSinceNs, bool DurationIsLowerBound, uint SndUna, uint SndNxt, uint Unsent)
     : Finding(TimestampNs, Cookie, Pid, Comm, Endpoints)
 {
     public const string KindName = "tcp.zero_window.start";
@@ -78,9 +89,16 @@ public sealed record ZeroWindowStartFinding(
 
     public override Severity Severity => Severity.Info;
 
-    public override string Message =>
-        $"{(AlreadyZero ? "send window already 0 when tracing began" : "send window closed to 0")} "
-        + $"with {Human.Bytes(Unsent)} unsent and {Human.Bytes(unchecked(SndNxt - SndUna))} in flight";
+    public override string Message
+    {
+        get
+        {
+            var waiting = $"{Human.Bytes(Unsent)} unsent and {Human.Bytes(unchecked(SndNxt - SndUna))} in flight";
+            return Trigger == ZeroWindowTrigger.WindowClosed
+                ? $"send window closed to 0 with {waiting}"
+                : $"{waiting} wait while the send window has been 0 for {Explain.Duration(TimestampNs - Math.Min(TimestampNs, ZeroSinceNs), DurationIsLowerBound)}";
+        }
+    }
 }
 
 /// <summary><c>tcp.zero_window.end</c>: the send window left 0.</summary>
@@ -96,7 +114,7 @@ public sealed record ZeroWindowEndFinding(
     public override Severity Severity => Severity.Info;
 
     public override string Message =>
-        $"send window reopened to {Human.Bytes(NewWindow)} after {Explain.Duration(Episode)}; {Explain.Summary(Episode)}";
+        $"send window reopened to {Human.Bytes(NewWindow)} after {Explain.Duration(Episode.DurationNs, Episode.DurationIsLowerBound)}; {Explain.Summary(Episode)}";
 }
 
 /// <summary><c>tcp.zero_window.open</c>: tracking ended while the send window was still 0.</summary>
@@ -112,7 +130,7 @@ public sealed record ZeroWindowOpenFinding(
     public override Severity Severity => Stuck ? Severity.Critical : Severity.Warning;
 
     public override string Message =>
-        $"send window still 0 after {Explain.Duration(Episode)} {Explain.TrackingEnd(End)}"
+        $"send window still 0 after {Explain.Duration(Episode.DurationNs, Episode.DurationIsLowerBound)} {Explain.TrackingEnd(End)}"
         + $"{(Stuck ? " (stuck: the peer's reopening window was ignored)" : "")}; {Explain.Summary(Episode)}";
 }
 
@@ -122,7 +140,7 @@ public sealed record ZeroWindowOpenFinding(
 /// </summary>
 public sealed record StuckFinding(
     ulong TimestampNs, ulong Cookie, int Pid, string Comm, Endpoints Endpoints,
-    ulong StartNs, ulong DurationNs, bool AlreadyZero,
+    ulong ZeroSinceNs, ulong DurationNs, bool DurationIsLowerBound,
     uint SegSeq, uint SndWl1, uint SegAck, uint SndUna, ushort SegWin, byte SndWscale, ulong Nwin, uint Unsent,
     ulong Wl1LagBytes, int WrapDistance, IgnoreCause Cause)
     : Finding(TimestampNs, Cookie, Pid, Comm, Endpoints)
@@ -134,7 +152,7 @@ public sealed record StuckFinding(
     public override Severity Severity => Severity.Critical;
 
     public override string Message =>
-        $"send window 0 for {(AlreadyZero ? "at least " : "")}{Human.Duration(DurationNs)}; "
+        $"send window 0 for {Explain.Duration(DurationNs, DurationIsLowerBound)}; "
         + $"peer advertises {Explain.Window(Nwin, SegWin, SndWscale)}; "
         + $"ignored because {Explain.Ignore(Cause, Wl1LagBytes, SegSeq, SndWl1, WrapDistance)}";
 }

@@ -1,0 +1,63 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Tracer.Analysis.Findings;
+using Tracer.Analysis.Tcp;
+
+namespace Tracer.Analysis.Recording;
+
+/// <summary>
+/// Writes samples and findings as JSON Lines, one object per line. A file of
+/// samples written here replays with <see cref="JsonLinesSampleReader"/>; finding
+/// lines in it are skipped on replay.
+/// </summary>
+public sealed class JsonLinesWriter : IDisposable
+{
+    private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private readonly Stream stream;
+    private readonly bool leaveOpen;
+    private readonly ArrayBufferWriter<byte> buffer = new(1024);
+    private readonly Utf8JsonWriter json;
+
+    public JsonLinesWriter(Stream stream, bool leaveOpen = false)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        this.stream = stream;
+        this.leaveOpen = leaveOpen;
+        json = new Utf8JsonWriter(buffer, Options);
+    }
+
+    public void Write(in TcpSample sample)
+    {
+        SampleJson.Write(json, sample);
+        EndLine();
+    }
+
+    public void Write(Finding finding)
+    {
+        FindingJson.Write(json, finding);
+        EndLine();
+    }
+
+    public void Flush() => stream.Flush();
+
+    public void Dispose()
+    {
+        json.Dispose();
+        stream.Flush();
+        if (!leaveOpen)
+        {
+            stream.Dispose();
+        }
+    }
+
+    private void EndLine()
+    {
+        json.Flush();
+        buffer.Write("\n"u8);
+        stream.Write(buffer.WrittenSpan);
+        buffer.ResetWrittenCount();
+        json.Reset(buffer);
+    }
+}

@@ -1,0 +1,35 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using Tracer.Analysis.Recording;
+using Tracer.Bpf;
+
+namespace Tracer.Cli.Commands;
+
+/// <summary><c>tracer record -o FILE</c>: decoded samples to a versioned recording, for replay anywhere.</summary>
+public static class RecordCommand
+{
+    public static Command Create()
+    {
+        var kernel = new KernelOptions();
+        var tcp = new TcpOptions();
+        var outputFile = new Option<FileInfo>("--output", "-o") { Description = "The recording to write", HelpName = "FILE", Required = true };
+        var command = new Command("record", "Record TCP send-window samples to a file that `tracer replay` analyzes later");
+        kernel.AddTo(command);
+        tcp.AddTo(command);
+        command.Options.Add(outputFile);
+        command.SetAction(parsed => CommandRunner.Run(parsed, logging =>
+        {
+            var options = tcp.Read(parsed);
+            var settings = kernel.Settings(parsed, logging);
+            var path = parsed.GetValue(outputFile)!.FullName;
+            var logger = logging.CreateLogger("record");
+            using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+            using var writer = new RecordingWriter(file, KernelSupport.KernelRelease);
+            var status = LiveTcp.Run(settings, options, parsed.GetValue(tcp.Duration), json: false, "tracer record", logger, sample => writer.Write(sample));
+            writer.Flush();
+            Console.Error.WriteLine($"tracer: {writer.SamplesWritten} samples written to {path}");
+            return status;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,211 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Tracer.Analysis.Findings;
+using Tracer.Analysis.Tcp;
+using Tracer.Bpf;
+using Tracer.Bpf.Tcp;
+using Tracer.Cli.Output;
+using Tracer.Interop;
+
+namespace Tracer.Cli.Commands;
+
+/// <summary>The filters and mode options of the TCP tracer, shared by <c>tcp</c>, <c>record</c> and <c>run</c>.</summary>
+public sealed class TcpOptions
+{
+    public Option<int?> Pid { get; } = new("--pid") { Description = "Only connections owned by this process", HelpName = "PID" };
+    public Option<string> Comm { get; } = new("--comm") { Description = "Only connections owned by processes with this command name", HelpName = "NAME" };
+    public Option<int?> Port { get; } = new("--port") { Description = "Only connections with this local or peer port", HelpName = "PORT" };
+    public Option<string> Cgroup { get; } = new("--cgroup") { Description = "Only sockets of this cgroup v2 (a path, absolute or under /sys/fs/cgroup, or an id)", HelpName = "CGROUP" };
+    public Option<string> Family { get; } = new("--family") { Description = "Only inet (IPv4) or inet6 (IPv6) connections", HelpName = "FAMILY" };
+    public Option<bool> EverySegment { get; } = new("--every-segment") { Description = "One sample per incoming segment (ad-hoc debugging) instead of only the samples that matter" };
+    public Option<double?> Duration { get; } = GlobalOptions.Duration();
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Pid, Comm, Port, Cgroup, Family, EverySegment, Duration })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    /// <summary>Validated trace options; out-of-range or unknown values are a <see cref="UserError"/>.</summary>
+    public TcpTraceOptions Read(ParseResult parsed)
+    {
+        var pid = parsed.GetValue(Pid);
+        if (pid is { } p && (p <= 0 || !Directory.Exists($"/proc/{p}")))
+        {
+            throw new UserError($"--pid {p}: no such process");
+        }
+
+        var port = parsed.GetValue(Port);
+        if (port is { } n && n is < 1 or > 65535)
+        {
+            throw new UserError($"--port {n}: a port is 1 to 65535");
+        }
+
+        var comm = parsed.GetValue(Comm);
+        if (comm is { Length: 0 })
+        {
+            throw new UserError("--comm: the command name is empty");
+        }
+
+        var duration = parsed.GetValue(Duration);
+        if (duration is { } d && (d <= 0 || double.IsNaN(d) || double.IsInfinity(d)))
+        {
+            throw new UserError($"--duration {d}: give a positive number of seconds");
+        }
+
+        return new TcpTraceOptions
+        {
+            EverySegment = parsed.GetValue(EverySegment),
+            Filter = new TcpFilter
+            {
+                Pid = pid,
+                Comm = comm,
+                Port = port is { } q ? (ushort)q : null,
+                CgroupId = ReadCgroup(parsed.GetValue(Cgroup)),
+                Family = parsed.GetValue(Family) switch
+                {
+                    null => null,
+                    "inet" or "ipv4" or "4" => AddressFamily.InterNetwork,
+                    "inet6" or "ipv6" or "6" => AddressFamily.InterNetworkV6,
+                    var other => throw new UserError($"--family {other}: use inet or inet6"),
+                },
+            },
+        };
+    }
+
+    private static ulong? ReadCgroup(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+        {
+            return id;
+        }
+
+        var path = Path.IsPathRooted(text) ? text : Path.Combine("/sys/fs/cgroup", text);
+        if (!Directory.Exists(path))
+        {
+            throw new UserError($"--cgroup {text}: no cgroup directory {path}");
+        }
+
+        return KernelFs.Inode(path);
+    }
+}
+
+/// <summary><c>tracer tcp</c>: live send-window analysis.</summary>
+public static class TcpCommand
+{
+    public static Command Create()
+    {
+        var kernel = new KernelOptions();
+        var tcp = new TcpOptions();
+        var json = GlobalOptions.Json();
+        var command = new Command("tcp", "Watch TCP send windows live: zero-window stalls, snd_wl1 lag, window updates the kernel ignores");
+        kernel.AddTo(command);
+        tcp.AddTo(command);
+        command.Options.Add(json);
+        command.SetAction(parsed => CommandRunner.Run(parsed, logging =>
+        {
+            var options = tcp.Read(parsed);
+            var settings = kernel.Settings(parsed, logging);
+            return LiveTcp.Run(settings, options, parsed.GetValue(tcp.Duration), parsed.GetValue(json), "tracer tcp", logging.CreateLogger("tcp"));
+        }));
+        return command;
+    }
+}
+
+/// <summary>The live loop: kernel samples → analyzer → findings → the chosen output, until stopped.</summary>
+public static class LiveTcp
+{
+    public static int Run(BpfSettings settings, TcpTraceOptions options, double? duration, bool json, string title, ILogger logger, Action<TcpSample>? tap = null)
+    {
+        using var stop = new StopSignal(duration);
+        using var tracer = TcpWindowTracer.Start(settings, options, logger);
+        foreach (var choice in tracer.Choices)
+        {
+            logger.LogDebug("{Choice}", choice);
+        }
+
+        using var jsonOutput = json ? new JsonLinesOutput(Console.OpenStandardOutput()) : null;
+        using var live = !json && !Console.IsOutputRedirected ? new LiveView(Console.Out, title) : null;
+        var tally = new FindingTally(jsonOutput ?? live ?? (IFindingSink)new TextOutput(Console.Out, Clock.ToWallClock));
+        var analyzer = new TcpWindowAnalyzer(tally);
+        ulong samples = 0, reportedDrops = 0;
+        var nextHousekeeping = Environment.TickCount64;
+
+        void OnSample(in TcpSample sample)
+        {
+            samples++;
+            if (options.EverySegment)
+            {
+                jsonOutput?.Sample(sample);
+            }
+
+            tap?.Invoke(sample);
+            analyzer.Observe(sample);
+        }
+
+        while (!stop.IsStopRequested)
+        {
+            tracer.Poll(stop.PollTimeoutMs(100), OnSample);
+            var now = Clock.MonotonicNowNsUnsigned;
+            if (Environment.TickCount64 >= nextHousekeeping)
+            {
+                nextHousekeeping = Environment.TickCount64 + 1000;
+                analyzer.ExpireIdle(now);
+                reportedDrops = ReportDrops(tracer.Dropped, reportedDrops, jsonOutput, logger);
+            }
+
+            live?.Draw(analyzer, samples, tracer.Dropped, now);
+        }
+
+        // drain what the kernel queued before detaching, then close open episodes
+        tracer.Poll(0, OnSample);
+        analyzer.Flush(Clock.MonotonicNowNsUnsigned);
+        reportedDrops = ReportDrops(tracer.Dropped, reportedDrops, jsonOutput, logger);
+        logger.LogInformation("{Samples} samples, {Dropped} dropped", samples, reportedDrops);
+        return tally.Stuck > 0 ? ExitCodes.Stuck : ExitCodes.Ok;
+    }
+
+    private static ulong ReportDrops(ulong total, ulong reported, JsonLinesOutput? json, ILogger logger)
+    {
+        if (total <= reported)
+        {
+            return reported;
+        }
+
+        if (json is not null)
+        {
+            json.Drops(total, total - reported);
+        }
+        else
+        {
+            logger.LogWarning("{Dropped} samples dropped by the kernel (buffer full); findings may be incomplete", total - reported);
+        }
+
+        return total;
+    }
+}
+
+/// <summary>Counts stuck verdicts on their way to the output (they decide the exit status).</summary>
+public sealed class FindingTally(IFindingSink output) : IFindingSink
+{
+    public int Stuck { get; private set; }
+
+    public void Emit(Finding finding)
+    {
+        if (finding.Kind == "tcp.stuck")
+        {
+            Stuck++;
+        }
+
+        output.Emit(finding);
+    }
+}

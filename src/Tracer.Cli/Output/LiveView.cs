@@ -1,0 +1,102 @@
+using System.Text;
+using Tracer.Analysis.Findings;
+using Tracer.Analysis.Formatting;
+using Tracer.Analysis.Tcp;
+
+namespace Tracer.Cli.Output;
+
+/// <summary>
+/// The terminal view of <c>tracer tcp</c>: connections, problems first, redrawn in
+/// place on the alternate screen; the findings stay on the normal screen afterwards.
+/// </summary>
+public sealed class LiveView : IFindingSink, IDisposable
+{
+    private const int BarWidth = 16;
+    private const int RecentFindings = 8;
+    private readonly TextWriter terminal;
+    private readonly string title;
+    private readonly List<string> findings = [];
+    private long nextDrawTicks;
+
+    public LiveView(TextWriter terminal, string title)
+    {
+        this.terminal = terminal;
+        this.title = title;
+        terminal.Write("\e[?1049h\e[?25l");
+    }
+
+    public void Emit(Finding finding) => findings.Add(TextOutput.Format(finding, Clock.ToWallClock));
+
+    /// <summary>Redraws at most twice a second.</summary>
+    public void Draw(TcpWindowAnalyzer analyzer, ulong samples, ulong dropped, ulong nowNs)
+    {
+        var now = Environment.TickCount64;
+        if (now < nextDrawTicks)
+        {
+            return;
+        }
+
+        nextDrawTicks = now + 500;
+        var rows = Math.Max(Console.WindowHeight, 20);
+        var frame = new StringBuilder("\e[H");
+        Line(frame, $"{title} — {analyzer.Count} connections, {samples} samples, {dropped} dropped{(dropped > 0 ? " (findings may be incomplete)" : "")}   Ctrl-C to stop");
+        Line(frame, "");
+        Line(frame, $"{"OWNER",-22} {"LOCAL → PEER",-46} {"SND_WND",9}  {"WL1 LAG (→ 2 GiB)",-27} STATE");
+        var shown = 0;
+        var limit = rows - RecentFindings - 6;
+        foreach (var c in analyzer.Connections.OrderByDescending(c => c.State).ThenByDescending(c => c.Wl1LagBytes))
+        {
+            if (shown++ >= limit)
+            {
+                break;
+            }
+
+            var owner = c.Pid == 0 ? "?" : $"{c.Pid}/{c.Comm}";
+            Line(frame, $"{Clip(owner, 22),-22} {Clip(c.Endpoints.ToString(), 46),-46} {Human.Bytes(c.SndWnd),9}  {LagBar(c.Wl1LagBytes),-27} {State(c, nowNs)}");
+        }
+
+        Line(frame, "");
+        Line(frame, "findings:");
+        foreach (var f in findings.Skip(Math.Max(0, findings.Count - RecentFindings)))
+        {
+            Line(frame, f);
+        }
+
+        frame.Append("\e[J");
+        terminal.Write(frame.ToString());
+        terminal.Flush();
+    }
+
+    public void Dispose()
+    {
+        terminal.Write("\e[?25h\e[?1049l");
+        foreach (var f in findings)
+        {
+            terminal.WriteLine(f);
+        }
+
+        terminal.Flush();
+    }
+
+    private static string LagBar(ulong lag)
+    {
+        var fraction = Math.Min(1.0, lag / (double)TcpWindowAnalyzer.Wl1LagCriticalBytes);
+        var filled = (int)Math.Round(fraction * BarWidth);
+        return $"[{new string('#', filled)}{new string('-', BarWidth - filled)}] {Human.Bytes(lag)}";
+    }
+
+    private static string State(in ConnectionView c, ulong nowNs) => c.State switch
+    {
+        WindowState.Stuck => $"STUCK: zero window {Since(c, nowNs)}, {c.IgnoredUpdates} updates ignored",
+        WindowState.ZeroWindow => $"zero window {Since(c, nowNs)}, {c.Unsent} B unsent, probes {c.ProbesOut}, backoff {c.Backoff}",
+        WindowState.ZeroIdle => "zero window, nothing to send",
+        _ => c.Wl1LagLevel >= Severity.Warning ? $"wl1 lag {c.Wl1LagLevel}" : "ok",
+    };
+
+    private static string Since(in ConnectionView c, ulong nowNs) =>
+        c.ZeroWindowSinceNs is { } since && nowNs > since ? Human.Duration(nowNs - since) : "";
+
+    private static string Clip(string text, int width) => text.Length <= width ? text : text[..(width - 1)] + "…";
+
+    private static void Line(StringBuilder frame, string text) => frame.Append(text).Append("\e[K\n");
+}

@@ -1,0 +1,41 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Tracer.Cli;
+
+/// <summary>Ends a live command on SIGINT, SIGTERM or after --duration, so it can flush and detach cleanly.</summary>
+public sealed class StopSignal : IDisposable
+{
+    private readonly PosixSignalRegistration sigint;
+    private readonly PosixSignalRegistration sigterm;
+    private readonly long deadline;
+    private volatile bool requested;
+
+    public StopSignal(double? durationSeconds)
+    {
+        deadline = durationSeconds is { } s ? Stopwatch.GetTimestamp() + (long)(s * Stopwatch.Frequency) : long.MaxValue;
+        sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle);
+        sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle);
+    }
+
+    public bool IsStopRequested => requested || Stopwatch.GetTimestamp() >= deadline;
+
+    /// <summary>How long to wait in one poll: never past the deadline.</summary>
+    public int PollTimeoutMs(int preferred)
+    {
+        var left = (deadline - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
+        return (int)Math.Clamp(left, 0, preferred);
+    }
+
+    public void Dispose()
+    {
+        sigint.Dispose();
+        sigterm.Dispose();
+    }
+
+    private void Handle(PosixSignalContext context)
+    {
+        context.Cancel = true; // keep running until the loop notices, then flush and detach
+        requested = true;
+    }
+}

@@ -1,0 +1,88 @@
+using System.Text.Json;
+
+namespace Tracer.Integration.Tests;
+
+/// <summary>
+/// <c>tracer doctor</c> on this machine kind must say what ../shared/ARCHITECTURE.md measured:
+/// BTF present, ring buffer yes, fentry refused with EPERM on load, kprobes absent, tp_btf chosen.
+/// </summary>
+public sealed class DoctorTests
+{
+    [KernelFact]
+    public void TextReportTellsTheTruthAboutThisKernel()
+    {
+        var result = TracerProcess.Run("doctor");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains($"kernel:        {File.ReadAllText("/proc/sys/kernel/osrelease").Trim()}", result.Stdout);
+        Assert.Contains("BTF:           /sys/kernel/btf/vmlinux (kernel)", result.Stdout);
+        Assert.Contains("ring buffer:   yes; transport: ringbuf", result.Stdout);
+        Assert.Contains("kprobes:       no (CONFIG_KPROBES off)", result.Stdout);
+        Assert.Contains("tcp ack path: tp_btf/tcp_probe (fentry/tcp_ack: EPERM on load; kprobe/tcp_ack: kernel has no kprobes)", result.Stdout);
+        Assert.Contains("socket owner (sendmsg): tp_btf/sock_send_length", result.Stdout);
+        Assert.Contains("socket owner (recvmsg): tp_btf/sock_recv_length", result.Stdout);
+    }
+
+    [KernelFact]
+    public void JsonReportIsOneObjectWithEveryHook()
+    {
+        var result = TracerProcess.Run("doctor", "--json");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var doc = JsonDocument.Parse(result.Stdout);
+        var root = doc.RootElement;
+        Assert.True(root.GetProperty("ring_buffer").GetBoolean());
+        Assert.False(root.GetProperty("kprobes").GetBoolean());
+        var ack = root.GetProperty("hooks").EnumerateArray().Single(h => h.GetProperty("hook").GetString() == "tcp ack path");
+        Assert.Equal("tp_btf/tcp_probe", ack.GetProperty("chosen").GetString());
+        var refused = ack.GetProperty("refused").EnumerateArray().ToDictionary(r => r.GetProperty("method").GetString()!, r => r.GetProperty("reason").GetString());
+        Assert.Equal("EPERM on load", refused["fentry/tcp_ack"]);
+        Assert.Equal("kernel has no kprobes", refused["kprobe/tcp_ack"]);
+    }
+
+    [KernelFact]
+    public void ForcedClassicTracepointMountsTracefsWhenAbsent()
+    {
+        // a private mount namespace: unmounting tracefs here leaves the machine's mounts alone
+        var result = TracerProcess.Run(TimeSpan.FromSeconds(60),
+            ["unshare", "--mount", "--propagation", "private", "sh", "-c", "umount /sys/kernel/tracing 2>/dev/null; exec \"$0\" \"$@\""],
+            "doctor", "--attach", "tracepoint");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("tcp ack path: tracepoint/tcp/tcp_probe", result.Stdout);
+        Assert.Contains("(mounted by tracer for classic tracepoints)", result.Stdout);
+    }
+
+    [KernelFact]
+    public void ExternalBtfFileIsUsed()
+    {
+        var copy = Path.Combine(Path.GetTempPath(), $"tracer-vmlinux-{Environment.ProcessId}.btf");
+        File.Copy("/sys/kernel/btf/vmlinux", copy, overwrite: true);
+        try
+        {
+            var result = TracerProcess.Run("doctor", "--btf", copy);
+            Assert.True(result.ExitCode == 0, result.Stderr);
+            Assert.Contains($"BTF:           {copy} (--btf)", result.Stdout);
+            Assert.Contains("tcp ack path: tp_btf/tcp_probe", result.Stdout);
+        }
+        finally
+        {
+            File.Delete(copy);
+        }
+    }
+
+    [KernelFact]
+    public void MissingKernelBtfNamesTheFileAndTheOption()
+    {
+        var result = TracerProcess.Run(TimeSpan.FromSeconds(60),
+            ["unshare", "--mount", "--propagation", "private", "sh", "-c", "mount -t tmpfs none /sys/kernel/btf && exec \"$0\" \"$@\""],
+            "doctor");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("tracer: this kernel has no BTF at /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF): pass --btf FILE with the kernel's BTF\n", result.Stderr);
+    }
+
+    [KernelFact]
+    public void UnprivilegedUserIsToldWhichCapabilityIsMissing()
+    {
+        var result = TracerProcess.Run(TimeSpan.FromSeconds(60), ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"], "doctor");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("tracer: missing capability CAP_BPF and CAP_PERFMON: run as root or grant CAP_BPF and CAP_PERFMON\n", result.Stderr);
+    }
+}

@@ -1,0 +1,46 @@
+namespace Tracer.Integration.Tests;
+
+/// <summary>Command-line mistakes: usage on stderr and exit 2, or one sentence and exit 1; never a stack trace.</summary>
+public sealed class UsageTests
+{
+    [Theory]
+    [InlineData("frobnicate")]
+    [InlineData("doctor", "--no-such-option")]
+    [InlineData("tcp", "--pid")]
+    [InlineData("tcp", "--pid", "abc")]
+    public void UsageErrorsExitWithTwo(params string[] args)
+    {
+        var result = TracerProcess.Run(args);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("Usage:", result.Stderr);
+        Assert.Empty(result.Stdout);
+        Assert.DoesNotContain("   at ", result.Stderr);
+    }
+
+    [Fact]
+    public void HelpListsTheCommands()
+    {
+        var result = TracerProcess.Run("--help");
+        Assert.Equal(0, result.ExitCode);
+        foreach (var command in new[] { "doctor", "tcp", "record", "replay" })
+        {
+            Assert.Contains(command, result.Stdout);
+        }
+    }
+
+    [KernelTheory]
+    [InlineData("--port", "70000", "tracer: --port 70000: a port is 1 to 65535\n")]
+    [InlineData("--port", "0", "tracer: --port 0: a port is 1 to 65535\n")]
+    [InlineData("--pid", "999999999", "tracer: --pid 999999999: no such process\n")]
+    [InlineData("--family", "ipx", "tracer: --family ipx: use inet or inet6\n")]
+    [InlineData("--duration", "-1", "tracer: --duration -1: give a positive number of seconds\n")]
+    [InlineData("--attach", "uprobe", "tracer: unknown attach method 'uprobe' (one of fentry, kprobe, tp_btf, raw_tp, tracepoint)\n")]
+    [InlineData("--cgroup", "no/such/group", "tracer: --cgroup no/such/group: no cgroup directory /sys/fs/cgroup/no/such/group\n")]
+    public void BadValuesGetOneSentenceAndExitOne(string option, string value, string message)
+    {
+        string[] args = option == "--duration" ? ["tcp", option, value] : ["tcp", option, value, "--duration", "1"];
+        var result = TracerProcess.Run(args);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(message, result.Stderr);
+    }
+}
