@@ -186,7 +186,8 @@ static __always_inline int handle_segment(void *ctx, struct sock *sk, const stru
 	wl1 = BPF_CORE_READ(tp, snd_wl1);
 	seg_seq = BPF_CORE_READ(cb, seq);
 	seg_ack = BPF_CORE_READ(cb, ack_seq);
-	wscale = BPF_CORE_READ_BITFIELD_PROBED(&tp->rx_opt, snd_wscale);
+	/* the relocation is relative to tp, so the field path starts there */
+	wscale = BPF_CORE_READ_BITFIELD_PROBED(tp, rx_opt.snd_wscale);
 	head = BPF_CORE_READ(skb, head);
 	thoff = BPF_CORE_READ(skb, transport_header);
 	raw_win = 0;

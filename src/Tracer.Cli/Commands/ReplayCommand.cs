@@ -13,7 +13,11 @@ public static class ReplayCommand
     {
         var file = new Argument<FileInfo>("FILE") { Description = "A recording from `tracer record`, or JSON Lines samples (docs/replay-format.md)" };
         var json = GlobalOptions.Json();
-        var command = new Command("replay", "Analyze a recording or a JSON Lines sample file, no kernel needed") { file, json };
+        var freezeWl1 = new Option<bool>("--freeze-wl1")
+        {
+            Description = "What-if: replay as a kernel with the pre-5.10 bulk-receiver fast-path bug (snd_wl1 never moves; fixed by 18ded910b589) would have behaved",
+        };
+        var command = new Command("replay", "Analyze a recording or a JSON Lines sample file, no kernel needed") { file, json, freezeWl1 };
         command.SetAction(parsed => CommandRunner.Run(parsed, _ =>
         {
             var path = parsed.GetValue(file)!;
@@ -31,7 +35,8 @@ public static class ReplayCommand
             ulong last = 0;
             try
             {
-                foreach (var sample in source.ReadAll())
+                var samples = parsed.GetValue(freezeWl1) ? Wl1Freezer.Freeze(source.ReadAll()) : source.ReadAll();
+                foreach (var sample in samples)
                 {
                     analyzer.Observe(sample);
                     last = sample.TimestampNs;

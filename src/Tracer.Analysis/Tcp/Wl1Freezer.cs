@@ -1,14 +1,14 @@
-using Tracer.Analysis.Tcp;
-
-namespace Tracer.Analysis.Tests;
+namespace Tracer.Analysis.Tcp;
 
 /// <summary>
 /// Turns the samples of a healthy transfer into what a kernel with the pre-5.10
 /// bulk-receiver fast-path bug would have shown: snd_wl1 stays at each
 /// connection's first value, and snd_wnd only changes when the window rule,
 /// judged against that frozen snd_wl1, lets a segment update it.
+/// Answers "would this connection have hung on an unfixed kernel?" from a
+/// recording made on a fixed one (<c>tracer replay --freeze-wl1</c>).
 /// </summary>
-internal static class Wl1Freezer
+public static class Wl1Freezer
 {
     public static IEnumerable<TcpSample> Freeze(IEnumerable<TcpSample> healthy)
     {
