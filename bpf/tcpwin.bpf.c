@@ -338,6 +338,7 @@ static __always_inline int remember_owner(struct sock *sk, __u64 cookie)
 	struct tcp_owner own = {};
 	__u64 id = bpf_get_current_pid_tgid();
 	struct tcp_owner *known;
+	struct task_struct *task;
 
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
@@ -345,7 +346,9 @@ static __always_inline int remember_owner(struct sock *sk, __u64 cookie)
 	if (known && known->tgid == id >> 32)
 		return 0;
 	own.tgid = id >> 32;
-	bpf_get_current_comm(own.comm, sizeof(own.comm));
+	/* the process's name, not the calling thread's: threads may be renamed */
+	task = (struct task_struct *)bpf_get_current_task();
+	BPF_CORE_READ_STR_INTO(&own.comm, task, group_leader, comm);
 	bpf_map_update_elem(&owners, &cookie, &own, BPF_ANY);
 	return 0;
 }

@@ -8,18 +8,22 @@ public static unsafe class KernelFs
     public const string TracefsPath = "/sys/kernel/tracing";
     public const string BpffsPath = "/sys/fs/bpf";
 
-    public static bool IsMounted(string path, string filesystemType)
+    public static bool IsMounted(string path, string filesystemType) =>
+        Mounts().Any(m => m.Path == path && m.FilesystemType == filesystemType);
+
+    /// <summary>Where the cgroup v2 hierarchy is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid systems).</summary>
+    public static string? Cgroup2Root => Mounts().FirstOrDefault(m => m.FilesystemType == "cgroup2").Path;
+
+    private static IEnumerable<(string Path, string FilesystemType)> Mounts()
     {
         foreach (var line in File.ReadLines("/proc/self/mounts"))
         {
             var fields = line.Split(' ');
-            if (fields.Length > 2 && fields[1] == path && fields[2] == filesystemType)
+            if (fields.Length > 2)
             {
-                return true;
+                yield return (fields[1], fields[2]);
             }
         }
-
-        return false;
     }
 
     /// <summary>Mounts tracefs at /sys/kernel/tracing unless it is there; true when this call mounted it.</summary>

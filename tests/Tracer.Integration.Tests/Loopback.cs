@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
@@ -42,6 +43,14 @@ public sealed class Loopback : IDisposable
         return (client, server);
     }
 
+    /// <summary>Accepts a connection made by another process.</summary>
+    public Socket Accept()
+    {
+        var server = listener.AcceptSocket();
+        sockets.Add(server);
+        return server;
+    }
+
     /// <summary>Sends <paramref name="bytes"/> from one end and reads them all at the other.</summary>
     public static void Transfer(Socket from, Socket to, long bytes)
     {
@@ -67,6 +76,40 @@ public sealed class Loopback : IDisposable
         }
 
         reader.Wait();
+    }
+
+    /// <summary>Writes without blocking until the kernel takes no more for half a second; returns the bytes queued.</summary>
+    public static long FillUntilBlocked(Socket socket)
+    {
+        socket.Blocking = false;
+        var chunk = new byte[64 * 1024];
+        long queued = 0;
+        var blockedSince = Stopwatch.StartNew();
+        while (blockedSince.ElapsedMilliseconds < 500)
+        {
+            var n = socket.Send(chunk, 0, chunk.Length, SocketFlags.None, out var error);
+            if (error == SocketError.Success && n > 0)
+            {
+                queued += n;
+                blockedSince.Restart();
+            }
+            else
+            {
+                Thread.Sleep(10);
+            }
+        }
+
+        socket.Blocking = true;
+        return queued;
+    }
+
+    public static void Drain(Socket socket, long bytes)
+    {
+        var buffer = new byte[1 << 20];
+        for (long read = 0; read < bytes;)
+        {
+            read += socket.Receive(buffer);
+        }
     }
 
     public void Dispose()

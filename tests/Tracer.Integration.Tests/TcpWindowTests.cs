@@ -27,12 +27,12 @@ public sealed class TcpWindowTests(ITestOutputHelper output)
 
         // fill the peer's receive buffer and our send buffer, then stop producing: the window
         // closes once and, after the reader drains, never again
-        var filled = Task.Run(() => FillUntilBlocked(client));
+        var filled = Task.Run(() => Loopback.FillUntilBlocked(client));
         trace.PollUntil(() => filled.IsCompleted, TimeSpan.FromSeconds(20));
         var paused = Stopwatch.StartNew();
         trace.PollFor(pause - paused.Elapsed);
         var queued = filled.Result;
-        var drained = Task.Run(() => Drain(server, queued));
+        var drained = Task.Run(() => Loopback.Drain(server, queued));
         trace.PollUntil(() => drained.IsCompleted, TimeSpan.FromSeconds(20));
         trace.PollFor(TimeSpan.FromMilliseconds(500));
         trace.Finish();
@@ -115,10 +115,10 @@ public sealed class TcpWindowTests(ITestOutputHelper output)
                 bulk.Wait();
 
                 // then the server sends to a client that does not read: a zero window on the server
-                var filled = Task.Run(() => FillUntilBlocked(server));
+                var filled = Task.Run(() => Loopback.FillUntilBlocked(server));
                 trace.PollUntil(() => filled.IsCompleted, TimeSpan.FromSeconds(20), s => writer.Write(s));
                 trace.PollFor(TimeSpan.FromSeconds(2), s => writer.Write(s));
-                var drained = Task.Run(() => Drain(client, filled.Result));
+                var drained = Task.Run(() => Loopback.Drain(client, filled.Result));
                 trace.PollUntil(() => drained.IsCompleted, TimeSpan.FromSeconds(20), s => writer.Write(s));
                 trace.PollFor(TimeSpan.FromMilliseconds(500), s => writer.Write(s));
                 trace.Finish();
@@ -165,40 +165,6 @@ public sealed class TcpWindowTests(ITestOutputHelper output)
 
         analyzer.Flush(last);
         return sink.Findings;
-    }
-
-    /// <summary>Writes without blocking until the kernel takes no more for half a second; returns the bytes queued.</summary>
-    private static long FillUntilBlocked(Socket socket)
-    {
-        socket.Blocking = false;
-        var chunk = new byte[64 * 1024];
-        long queued = 0;
-        var blockedSince = Stopwatch.StartNew();
-        while (blockedSince.ElapsedMilliseconds < 500)
-        {
-            var n = socket.Send(chunk, 0, chunk.Length, SocketFlags.None, out var error);
-            if (error == SocketError.Success && n > 0)
-            {
-                queued += n;
-                blockedSince.Restart();
-            }
-            else
-            {
-                Thread.Sleep(10);
-            }
-        }
-
-        socket.Blocking = true;
-        return queued;
-    }
-
-    private static void Drain(Socket socket, long bytes)
-    {
-        var buffer = new byte[1 << 20];
-        for (long read = 0; read < bytes;)
-        {
-            read += socket.Receive(buffer);
-        }
     }
 
     private sealed class ListSink : IFindingSink

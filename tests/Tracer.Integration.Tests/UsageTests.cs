@@ -35,12 +35,20 @@ public sealed class UsageTests
     [InlineData("--family", "ipx", "tracer: --family ipx: use inet or inet6\n")]
     [InlineData("--duration", "-1", "tracer: --duration -1: give a positive number of seconds\n")]
     [InlineData("--attach", "uprobe", "tracer: unknown attach method 'uprobe' (one of fentry, kprobe, tp_btf, raw_tp, tracepoint)\n")]
-    [InlineData("--cgroup", "no/such/group", "tracer: --cgroup no/such/group: no cgroup directory /sys/fs/cgroup/no/such/group\n")]
     public void BadValuesGetOneSentenceAndExitOne(string option, string value, string message)
     {
         string[] args = option == "--duration" ? ["tcp", option, value] : ["tcp", option, value, "--duration", "1"];
         var result = TracerProcess.Run(args);
         Assert.Equal(1, result.ExitCode);
         Assert.Equal(message, result.Stderr);
+    }
+
+    [KernelFact]
+    public void UnknownCgroupNamesTheHierarchy()
+    {
+        var root = Tracer.Interop.KernelFs.Cgroup2Root!;
+        var result = TracerProcess.Run("tcp", "--cgroup", "no/such/group", "--duration", "1");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal($"tracer: --cgroup no/such/group: no cgroup v2 directory {root}/no/such/group (cgroup v2 is mounted at {root})\n", result.Stderr);
     }
 }

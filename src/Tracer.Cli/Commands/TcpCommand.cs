@@ -89,10 +89,11 @@ public sealed class TcpOptions
             return id;
         }
 
-        var path = Path.IsPathRooted(text) ? text : Path.Combine("/sys/fs/cgroup", text);
-        if (!Directory.Exists(path))
+        var root = KernelFs.Cgroup2Root ?? throw new UserError($"--cgroup {text}: no cgroup v2 hierarchy is mounted");
+        var path = Path.GetFullPath(Path.IsPathRooted(text) ? text : Path.Combine(root, text));
+        if (!path.StartsWith(root, StringComparison.Ordinal) || !Directory.Exists(path))
         {
-            throw new UserError($"--cgroup {text}: no cgroup directory {path}");
+            throw new UserError($"--cgroup {text}: no cgroup v2 directory {path} (cgroup v2 is mounted at {root})");
         }
 
         return KernelFs.Inode(path);
