@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+
+namespace Tracer.Integration.Tests;
+
+/// <summary>The <c>tracer tcp</c> and <c>tracer replay</c> commands as a user runs them.</summary>
+public sealed class TcpCliTests
+{
+    [KernelFact]
+    public void TcpJsonReportsAZeroWindowEpisodeWithOwnerAndTuple()
+    {
+        using var loopback = new Loopback();
+        using var tracer = StartTracer("tcp", "--json", "--port", loopback.Port.ToString(), "--duration", "8", "-v");
+        var (client, server) = loopback.Connect();
+        var queued = Loopback.FillUntilBlocked(client);
+        Thread.Sleep(1500);
+        Loopback.Drain(server, queued);
+        var lines = tracer.Finish();
+
+        var start = lines.Single(l => l.GetProperty("kind").GetString() == "tcp.zero_window.start");
+        var end = lines.Single(l => l.GetProperty("kind").GetString() == "tcp.zero_window.end");
+        var clientEnd = (IPEndPoint)client.LocalEndPoint!;
+        foreach (var finding in new[] { start, end })
+        {
+            Assert.Equal(Environment.ProcessId, finding.GetProperty("pid").GetInt32());
+            Assert.Equal(File.ReadAllText("/proc/self/comm").TrimEnd('\n'), finding.GetProperty("comm").GetString());
+            Assert.Equal("127.0.0.1", finding.GetProperty("saddr").GetString());
+            Assert.Equal(clientEnd.Port, finding.GetProperty("sport").GetInt32());
+            Assert.Equal("127.0.0.1", finding.GetProperty("daddr").GetString());
+            Assert.Equal(loopback.Port, finding.GetProperty("dport").GetInt32());
+        }
+
+        Assert.InRange(end.GetProperty("duration_ms").GetDouble(), 1500, 4000);
+        Assert.DoesNotContain(lines, l => l.GetProperty("kind").GetString() == "tcp.sample");
+        Assert.Equal(0, tracer.ExitCode);
+    }
+
+    [KernelFact]
+    public void EverySegmentEmitsOneSamplePerSegment()
+    {
+        using var loopback = new Loopback();
+        using var tracer = StartTracer("tcp", "--json", "--every-segment", "--port", loopback.Port.ToString(), "--duration", "4", "-v");
+        var (client, server) = loopback.Connect();
+        for (var i = 0; i < 20; i++)
+        {
+            Loopback.Transfer(client, server, 1000);
+            Loopback.Transfer(server, client, 1000);
+        }
+
+        var samples = tracer.Finish().Where(l => l.GetProperty("kind").GetString() == "tcp.sample").ToList();
+        Assert.True(samples.Count >= 40, $"{samples.Count} samples for 40 exchanges");
+        foreach (var field in new[] { "ts_ns", "cookie", "pid", "comm", "family", "saddr", "sport", "daddr", "dport", "snd_una", "snd_nxt", "snd_wnd", "snd_wl1", "rcv_nxt", "bytes_received", "bytes_acked", "seg_seq", "seg_ack", "seg_win", "snd_wscale", "probes_out" })
+        {
+            Assert.True(samples[0].TryGetProperty(field, out _), $"tcp.sample has no {field}");
+        }
+    }
+
+    [Fact]
+    public void ReplayOfTheIncidentIsStuckWithExitThree()
+    {
+        var result = TracerProcess.Run("replay", Fixture("incident-rsync.jsonl"));
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("tcp.stuck", result.Stdout);
+        Assert.Contains("send window 0 for 4h31m; peer advertises 1.77 MB (13831<<7)", result.Stdout);
+    }
+
+    [Fact]
+    public void ReplayOfACorruptFilePrintsFindingsSoFarThenTheLine()
+    {
+        var lines = File.ReadAllLines(Fixture("incident-rsync.jsonl"));
+        var broken = Path.Combine(Path.GetTempPath(), $"tracer-broken-{Environment.ProcessId}.jsonl");
+        // keep everything up to the wl1 lag findings, then a line that is not JSON
+        var keep = lines.Length * 2 / 3;
+        File.WriteAllLines(broken, lines.Take(keep).Append("{\"ts_ns\": oops"));
+        try
+        {
+            var result = TracerProcess.Run("replay", "--json", broken);
+            Assert.Equal(1, result.ExitCode);
+            Assert.StartsWith("tracer: ", result.Stderr);
+            Assert.Contains($"line {keep + 1}", result.Stderr);
+            Assert.Contains("tcp.wl1_lag", result.Stdout);
+            Assert.DoesNotContain("   at ", result.Stderr);
+        }
+        finally
+        {
+            File.Delete(broken);
+        }
+    }
+
+    [Theory]
+    [InlineData("\u0089TRC\r\n\u001a\n garbage after a real magic")]
+    [InlineData("not a recording at all")]
+    public void ReplayOfAForeignFileIsOneCleanError(string content)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"tracer-foreign-{Environment.ProcessId}-{content.Length}");
+        File.WriteAllText(path, content);
+        try
+        {
+            var result = TracerProcess.Run("replay", path);
+            Assert.Equal(1, result.ExitCode);
+            Assert.StartsWith("tracer: ", result.Stderr);
+            Assert.Equal(1, result.Stderr.Count(c => c == '\n'));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void ReplayOfAMissingFileSaysSo()
+    {
+        var result = TracerProcess.Run("replay", "/nonexistent/recording.trec");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("tracer: /nonexistent/recording.trec: no such file\n", result.Stderr);
+    }
+
+    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
+
+    private static RunningTracer StartTracer(params string[] args) => new(args);
+
+    /// <summary>A tracer child process, ready once it has attached (its -v log names the chosen hook).</summary>
+    private sealed class RunningTracer : IDisposable
+    {
+        private readonly Process process;
+        private readonly Task<string> stdout;
+        private readonly Task<string> stderr;
+
+        public RunningTracer(string[] args)
+        {
+            var start = new ProcessStartInfo(TracerProcess.Binary) { RedirectStandardOutput = true, RedirectStandardError = true };
+            args.ToList().ForEach(start.ArgumentList.Add);
+            process = Process.Start(start)!;
+            var attached = new TaskCompletionSource();
+            var log = new System.Text.StringBuilder();
+            stderr = Task.Run(() =>
+            {
+                while (process.StandardError.ReadLine() is { } line)
+                {
+                    log.AppendLine(line);
+                    if (line.Contains("tcp ack path:", StringComparison.Ordinal))
+                    {
+                        attached.TrySetResult();
+                    }
+                }
+
+                attached.TrySetResult();
+                return log.ToString();
+            });
+            stdout = process.StandardOutput.ReadToEndAsync();
+            Assert.True(attached.Task.Wait(TimeSpan.FromSeconds(20)), "tracer did not attach");
+        }
+
+        public int ExitCode => process.ExitCode;
+
+        public List<JsonElement> Finish()
+        {
+            Assert.True(process.WaitForExit(TimeSpan.FromSeconds(30)), "tracer did not stop at --duration");
+            Assert.True(process.ExitCode is 0 or 3, stderr.Result);
+            return stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        }
+
+        public void Dispose()
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+
+            process.Dispose();
+        }
+    }
+}
