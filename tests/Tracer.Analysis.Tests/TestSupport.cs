@@ -46,6 +46,7 @@ internal static class Analysis
 internal static class Samples
 {
     public const ulong Second = 1_000_000_000;
+    public const ulong Millisecond = 1_000_000;
 
     public static readonly Endpoints Endpoints =
         Endpoints.FromAddresses(IPAddress.Parse("10.1.0.1"), 40100, IPAddress.Parse("10.1.0.2"), 5201);

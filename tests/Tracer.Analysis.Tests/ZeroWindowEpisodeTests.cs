@@ -57,6 +57,47 @@ public sealed class ZeroWindowEpisodeTests
     }
 
     [Fact]
+    public void BlipsShorterThanTheReportThresholdAreCountedNotReported()
+    {
+        var episode = Episode();
+        var reopening = episode[^1] with { TimestampNs = episode[1].TimestampNs + (150 * Samples.Millisecond) };
+        var sink = new FindingCollector();
+        var analyzer = new TcpWindowAnalyzer(sink);
+        foreach (var s in episode.Take(2).Append(reopening))
+        {
+            analyzer.Observe(s);
+        }
+
+        analyzer.Flush(analyzer.LastTimestampNs);
+        Assert.Empty(sink.Findings);
+        Assert.Equal(1, analyzer.ShortEpisodes);
+    }
+
+    [Fact]
+    public void TickReportsAStallThatSendsNoFurtherSegment()
+    {
+        var episode = Episode();
+        var sink = new FindingCollector();
+        var analyzer = new TcpWindowAnalyzer(sink);
+        analyzer.Observe(episode[0]);
+        analyzer.Observe(episode[1]);
+        analyzer.Tick(episode[1].TimestampNs + (100 * Samples.Millisecond));
+        Assert.Empty(sink.Findings);
+
+        analyzer.Tick(episode[1].TimestampNs + (250 * Samples.Millisecond));
+        var start = Assert.IsType<ZeroWindowStartFinding>(Assert.Single(sink.Findings));
+        Assert.Equal(episode[1].TimestampNs, start.TimestampNs);
+    }
+
+    [Fact]
+    public void ZeroThresholdReportsEveryEpisodeAtOnce()
+    {
+        var episode = Episode();
+        var findings = Analysis.Run(episode.Take(2), new TcpWindowAnalyzerOptions { ZeroWindowReportAfter = TimeSpan.Zero });
+        Assert.Equal(ZeroWindowStartFinding.KindName, findings[0].Kind);
+    }
+
+    [Fact]
     public void NoEpisodeWhenNothingWaits()
     {
         var idle = Samples.Connection() with { SegWin = 0 };

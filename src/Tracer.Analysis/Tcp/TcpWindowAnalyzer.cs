@@ -22,6 +22,7 @@ public sealed class TcpWindowAnalyzer
     private readonly IFindingSink sink;
     private readonly int maxConnections;
     private readonly ulong idleNs;
+    private readonly ulong reportAfterNs;
     private readonly Dictionary<ulong, int> slotByCookie = [];
     private readonly Stack<int> freeSlots = new();
     private Connection[] slots;
@@ -39,8 +40,12 @@ public sealed class TcpWindowAnalyzer
         this.sink = sink;
         maxConnections = options.MaxConnections;
         idleNs = (ulong)Math.Min(options.IdleTimeout.Ticks, (long)(ulong.MaxValue / TimeSpan.NanosecondsPerTick)) * TimeSpan.NanosecondsPerTick;
+        reportAfterNs = (ulong)Math.Max(0, options.ZeroWindowReportAfter.Ticks) * TimeSpan.NanosecondsPerTick;
         slots = new Connection[Math.Min(maxConnections, 256)];
     }
+
+    /// <summary>Zero-window episodes that ended before <see cref="TcpWindowAnalyzerOptions.ZeroWindowReportAfter"/>: counted, not reported.</summary>
+    public long ShortEpisodes { get; private set; }
 
     /// <summary>Connections currently tracked.</summary>
     public int Count => slotByCookie.Count;
@@ -135,6 +140,20 @@ public sealed class TcpWindowAnalyzer
         c.Unsent = s.Unsent;
     }
 
+    /// <summary>
+    /// Reports the zero-window episodes that have now lasted
+    /// <see cref="TcpWindowAnalyzerOptions.ZeroWindowReportAfter"/>: a stalled
+    /// connection may send no segment for minutes, so a live loop calls this
+    /// periodically with the current CLOCK_MONOTONIC time.
+    /// </summary>
+    public void Tick(ulong nowNs)
+    {
+        for (var i = newest; i != None; i = slots[i].Older)
+        {
+            ReportIfDue(ref slots[i], nowNs);
+        }
+    }
+
     /// <summary>Forgets connections idle since before <paramref name="nowNs"/> − idle timeout; for a live view with no traffic.</summary>
     public void ExpireIdle(ulong nowNs)
     {
@@ -202,13 +221,40 @@ public sealed class TcpWindowAnalyzer
         c.WindowCount = 0;
         c.MaxAdvertised = 0;
         c.IgnoredUpdates = 0;
-        sink.Emit(new ZeroWindowStartFinding(
+        c.Reported = false;
+        c.Start = new ZeroWindowStartFinding(
             s.TimestampNs, c.Cookie, c.Pid, c.Comm, c.Endpoints,
-            trigger, c.ZeroSinceNs, c.DurationIsLowerBound, s.SndUna, s.SndNxt, s.Unsent));
+            trigger, c.ZeroSinceNs, c.DurationIsLowerBound, s.SndUna, s.SndNxt, s.Unsent);
+
+        // a window already 0 when first seen has lasted an unknown time: report at once
+        if (c.DurationIsLowerBound)
+        {
+            Report(ref c);
+        }
+        else
+        {
+            ReportIfDue(ref c, s.TimestampNs);
+        }
+    }
+
+    private void ReportIfDue(ref Connection c, ulong nowNs)
+    {
+        if (c.InEpisode && !c.Reported && Elapsed(c.ZeroSinceNs, nowNs) >= reportAfterNs)
+        {
+            Report(ref c);
+        }
+    }
+
+    private void Report(ref Connection c)
+    {
+        c.Reported = true;
+        sink.Emit(c.Start!);
+        c.Start = null;
     }
 
     private void FollowEpisode(ref Connection c, in TcpSample s, ulong lag, bool ignored, ulong window)
     {
+        ReportIfDue(ref c, s.TimestampNs);
         c.MaxProbesOut = Math.Max(c.MaxProbesOut, s.ProbesOut);
         c.MaxBackoff = Math.Max(c.MaxBackoff, s.Backoff);
         c.MaxAdvertised = Math.Max(c.MaxAdvertised, s.AdvertisedWindow);
@@ -225,6 +271,11 @@ public sealed class TcpWindowAnalyzer
         if (ignored && !c.Stuck && s.AdvertisedWindow > 0)
         {
             c.Stuck = true;
+            if (!c.Reported)
+            {
+                Report(ref c);
+            }
+
             sink.Emit(new StuckFinding(
                 s.TimestampNs, c.Cookie, c.Pid, c.Comm, c.Endpoints,
                 c.ZeroSinceNs, Elapsed(c.ZeroSinceNs, s.TimestampNs), c.DurationIsLowerBound,
@@ -235,8 +286,16 @@ public sealed class TcpWindowAnalyzer
         if (window > 0)
         {
             c.InEpisode = false;
-            sink.Emit(new ZeroWindowEndFinding(
-                s.TimestampNs, c.Cookie, c.Pid, c.Comm, c.Endpoints, Summarize(c, s.TimestampNs), window));
+            if (c.Reported)
+            {
+                sink.Emit(new ZeroWindowEndFinding(
+                    s.TimestampNs, c.Cookie, c.Pid, c.Comm, c.Endpoints, Summarize(c, s.TimestampNs), window));
+            }
+            else
+            {
+                ShortEpisodes++;
+                c.Start = null;
+            }
         }
     }
 
@@ -314,7 +373,12 @@ public sealed class TcpWindowAnalyzer
     {
         version++;
         ref var c = ref slots[slot];
-        if (c.InEpisode)
+        ReportIfDue(ref c, nowNs);
+        if (c.InEpisode && !c.Reported)
+        {
+            ShortEpisodes++;
+        }
+        else if (c.InEpisode)
         {
             sink.Emit(new ZeroWindowOpenFinding(
                 Math.Max(nowNs, c.LastSeenNs), c.Cookie, c.Pid, c.Comm, c.Endpoints, Summarize(c, nowNs), c.Stuck, why));
@@ -394,6 +458,8 @@ public sealed class TcpWindowAnalyzer
         public bool DurationIsLowerBound;
 
         public bool InEpisode;
+        public bool Reported;
+        public ZeroWindowStartFinding? Start;
         public bool Stuck;
         public byte MaxProbesOut;
         public byte MaxBackoff;

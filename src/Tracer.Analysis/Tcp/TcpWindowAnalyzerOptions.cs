@@ -7,4 +7,11 @@ public sealed record TcpWindowAnalyzerOptions
 
     /// <summary>At most this many connections are tracked; the least recently seen one makes room.</summary>
     public int MaxConnections { get; init; } = 65536;
+
+    /// <summary>
+    /// A zero-window episode is reported once it has lasted this long (or at once when it is
+    /// stuck or was already under way when first seen). Busy receivers close and reopen
+    /// their window many times a second; those blips are only counted.
+    /// </summary>
+    public TimeSpan ZeroWindowReportAfter { get; init; } = TimeSpan.FromMilliseconds(200);
 }

@@ -25,7 +25,7 @@ public static class RecordCommand
             var logger = logging.CreateLogger("record");
             using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
             using var writer = new RecordingWriter(file, KernelSupport.KernelRelease);
-            var status = LiveTcp.Run(settings, options, parsed.GetValue(tcp.Duration), json: false, "tracer record", logger, sample => writer.Write(sample));
+            var status = LiveTcp.Run(settings, options, tcp.Analysis(parsed), parsed.GetValue(tcp.Duration), json: false, "tracer record", logger, sample => writer.Write(sample));
             writer.Flush();
             Console.Error.WriteLine($"tracer: {writer.SamplesWritten} samples written to {path}");
             return status;

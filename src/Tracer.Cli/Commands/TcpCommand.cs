@@ -21,10 +21,15 @@ public sealed class TcpOptions
     public Option<string> Family { get; } = new("--family") { Description = "Only inet (IPv4) or inet6 (IPv6) connections", HelpName = "FAMILY" };
     public Option<bool> EverySegment { get; } = new("--every-segment") { Description = "One sample per incoming segment (ad-hoc debugging) instead of only the samples that matter" };
     public Option<double?> Duration { get; } = GlobalOptions.Duration();
+    public Option<int?> MinZeroWindow { get; } = new("--min-zero-window")
+    {
+        Description = "Report zero-window episodes once they last this many milliseconds (default 200); shorter blips are only counted",
+        HelpName = "MS",
+    };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Pid, Comm, Port, Cgroup, Family, EverySegment, Duration })
+        foreach (var option in new Option[] { Pid, Comm, Port, Cgroup, Family, EverySegment, Duration, MinZeroWindow })
         {
             command.Options.Add(option);
         }
@@ -57,6 +62,11 @@ public sealed class TcpOptions
             throw new UserError($"--duration {d}: give a positive number of seconds");
         }
 
+        if (parsed.GetValue(MinZeroWindow) is < 0 and var ms)
+        {
+            throw new UserError($"--min-zero-window {ms}: give 0 or more milliseconds");
+        }
+
         return new TcpTraceOptions
         {
             EverySegment = parsed.GetValue(EverySegment),
@@ -76,6 +86,11 @@ public sealed class TcpOptions
             },
         };
     }
+
+    public TcpWindowAnalyzerOptions Analysis(ParseResult parsed) => new()
+    {
+        ZeroWindowReportAfter = parsed.GetValue(MinZeroWindow) is { } ms ? TimeSpan.FromMilliseconds(ms) : new TcpWindowAnalyzerOptions().ZeroWindowReportAfter,
+    };
 
     private static ulong? ReadCgroup(string? text)
     {
@@ -116,7 +131,7 @@ public static class TcpCommand
         {
             var options = tcp.Read(parsed);
             var settings = kernel.Settings(parsed, logging);
-            return LiveTcp.Run(settings, options, parsed.GetValue(tcp.Duration), parsed.GetValue(json), "tracer tcp", logging.CreateLogger("tcp"));
+            return LiveTcp.Run(settings, options, tcp.Analysis(parsed), parsed.GetValue(tcp.Duration), parsed.GetValue(json), "tracer tcp", logging.CreateLogger("tcp"));
         }));
         return command;
     }
@@ -125,7 +140,7 @@ public static class TcpCommand
 /// <summary>The live loop: kernel samples → analyzer → findings → the chosen output, until stopped.</summary>
 public static class LiveTcp
 {
-    public static int Run(BpfSettings settings, TcpTraceOptions options, double? duration, bool json, string title, ILogger logger, Action<TcpSample>? tap = null)
+    public static int Run(BpfSettings settings, TcpTraceOptions options, TcpWindowAnalyzerOptions analysis, double? duration, bool json, string title, ILogger logger, Action<TcpSample>? tap = null)
     {
         using var stop = new StopSignal(duration);
         using var tracer = TcpWindowTracer.Start(settings, options, logger);
@@ -137,7 +152,7 @@ public static class LiveTcp
         using var jsonOutput = json ? new JsonLinesOutput(Console.OpenStandardOutput()) : null;
         using var live = !json && !Console.IsOutputRedirected ? new LiveView(Console.Out, title) : null;
         var tally = new FindingTally(jsonOutput ?? live ?? (IFindingSink)new TextOutput(Console.Out, Clock.ToWallClock));
-        var analyzer = new TcpWindowAnalyzer(tally);
+        var analyzer = new TcpWindowAnalyzer(tally, analysis);
         ulong samples = 0, reportedDrops = 0;
         var nextHousekeeping = Environment.TickCount64;
 
@@ -160,6 +175,7 @@ public static class LiveTcp
             if (Environment.TickCount64 >= nextHousekeeping)
             {
                 nextHousekeeping = Environment.TickCount64 + 1000;
+                analyzer.Tick(now);
                 analyzer.ExpireIdle(now);
                 reportedDrops = ReportDrops(tracer.Dropped, reportedDrops, jsonOutput, logger);
             }
@@ -171,7 +187,7 @@ public static class LiveTcp
         tracer.Poll(0, OnSample);
         analyzer.Flush(Clock.MonotonicNowNsUnsigned);
         reportedDrops = ReportDrops(tracer.Dropped, reportedDrops, jsonOutput, logger);
-        logger.LogInformation("{Samples} samples, {Dropped} dropped", samples, reportedDrops);
+        logger.LogInformation("{Samples} samples, {Dropped} dropped, {Short} zero-window blips under the report threshold", samples, reportedDrops, analyzer.ShortEpisodes);
         return tally.Stuck > 0 ? ExitCodes.Stuck : ExitCodes.Ok;
     }
 

@@ -39,7 +39,7 @@ public sealed class LiveView : IFindingSink, IDisposable
         nextDrawTicks = now + 500;
         var rows = Math.Max(Console.WindowHeight, 20);
         var frame = new StringBuilder("\e[H");
-        Line(frame, $"{title} — {analyzer.Count} connections, {samples} samples, {dropped} dropped{(dropped > 0 ? " (findings may be incomplete)" : "")}   Ctrl-C to stop");
+        Line(frame, $"{title} — {analyzer.Count} connections, {samples} samples, {analyzer.ShortEpisodes} zero-window blips, {dropped} dropped{(dropped > 0 ? " (findings may be incomplete)" : "")}   Ctrl-C to stop");
         Line(frame, "");
         Line(frame, $"{"OWNER",-22} {"LOCAL → PEER",-46} {"SND_WND",9}  {"WL1 LAG (→ 2 GiB)",-27} STATE");
         var shown = 0;

@@ -1,0 +1,114 @@
+using System.Globalization;
+using Tracer.Analysis.Findings;
+using Tracer.Analysis.Formatting;
+
+namespace Tracer.Analysis.Slab;
+
+/// <summary>Receives slab findings as the analyzer makes them, on the analyzer's thread.</summary>
+public interface ISlabFindingSink
+{
+    void Emit(SlabFinding finding);
+}
+
+/// <summary>
+/// A stack behind a cache's outstanding objects: estimated objects and bytes
+/// (sampled × the sampling rate), and the command names that allocated them.
+/// </summary>
+public sealed record StackShare(string Path, IReadOnlyList<string> Frames, long Objects, ulong Bytes, IReadOnlyList<(string Comm, long Objects)> Comms)
+{
+    public override string ToString() =>
+        $"{Path} ({string.Join(", ", Comms.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Comm} ×{c.Objects}")))})";
+}
+
+/// <summary>Something the slab analysis concluded at one instant; <see cref="Kind"/> is stable and machine-readable.</summary>
+public abstract record SlabFinding(ulong TimestampNs)
+{
+    public abstract string Kind { get; }
+
+    public abstract Severity Severity { get; }
+
+    public abstract string Message { get; }
+}
+
+/// <summary>Where a cache's net object count came from.</summary>
+public enum NetSource : byte
+{
+    /// <summary>Allocations minus frees counted in the kernel.</summary>
+    Kernel = 0,
+
+    /// <summary>The change of active objects in /proc/slabinfo (kmalloc caches: kfree() names no cache).</summary>
+    Slabinfo = 1,
+}
+
+/// <summary><c>slab.growth</c>: a cache holds more objects at the end of the interval than at its start.</summary>
+public sealed record SlabGrowthFinding(
+    ulong TimestampNs, string Cache, ulong IntervalNs, long NetObjects, long NetBytes, NetSource Source,
+    double AllocsPerSecond, double? FreesPerSecond, long? SlabinfoDelta, long? SUnreclaimKb, long? SUnreclaimDeltaKb,
+    IReadOnlyList<StackShare> TopStacks)
+    : SlabFinding(TimestampNs)
+{
+    public const string KindName = "slab.growth";
+
+    public override string Kind => KindName;
+
+    public override Severity Severity => Severity.Info;
+
+    public double ObjectsPerSecond => NetObjects / Seconds(IntervalNs);
+
+    public double BytesPerSecond => NetBytes / Seconds(IntervalNs);
+
+    public override string Message =>
+        string.Create(CultureInfo.InvariantCulture, $"{Cache} +{NetObjects} objects (+{Human.Bytes((ulong)Math.Max(0, NetBytes))}) in {Human.Duration(IntervalNs)}")
+        + (TopStacks.Count > 0 ? $"; outstanding via {TopStacks[0]}" : "");
+
+    internal static double Seconds(ulong ns) => Math.Max(ns, 1) / 1e9;
+}
+
+/// <summary>
+/// <c>slab.leak_suspect</c>: a cache grew in every window of the streak while its
+/// sampled outstanding objects kept aging (they are not being freed).
+/// </summary>
+public sealed record SlabLeakSuspectFinding(
+    ulong TimestampNs, string Cache, ulong StreakNs, long GrowthObjects, long GrowthBytes, ulong MeanOutstandingAgeNs,
+    long? SUnreclaimDeltaKb, IReadOnlyList<StackShare> TopStacks)
+    : SlabFinding(TimestampNs)
+{
+    public const string KindName = "slab.leak_suspect";
+
+    public override string Kind => KindName;
+
+    public override Severity Severity => Severity.Warning;
+
+    public double ObjectsPerSecond => GrowthObjects / SlabGrowthFinding.Seconds(StreakNs);
+
+    public double BytesPerSecond => GrowthBytes / SlabGrowthFinding.Seconds(StreakNs);
+
+    public override string Message =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{Cache} grew by {GrowthObjects} objects ({Human.Bytes((ulong)Math.Max(0, GrowthBytes))}) over {Human.Duration(StreakNs)}, {ObjectsPerSecond:F0} objects/s; ")
+        + $"its outstanding objects are {Human.Duration(MeanOutstandingAgeNs)} old on average and not freed"
+        + (SUnreclaimDeltaKb is { } d ? string.Create(CultureInfo.InvariantCulture, $"; SUnreclaim {(d >= 0 ? "+" : "")}{d} kB") : "")
+        + (TopStacks.Count > 0 ? $"; allocated via {string.Join("; ", TopStacks)}" : "");
+}
+
+/// <summary>A cache's size at the moment of an OOM kill.</summary>
+public sealed record CacheSize(string Cache, long Objects, long Bytes);
+
+/// <summary><c>slab.oom</c>: the OOM killer chose a victim; the slab as it was then.</summary>
+public sealed record SlabOomFinding(
+    ulong TimestampNs, int VictimPid, string VictimComm, uint Uid, ulong VictimTotalVmBytes, int TriggerPid, string TriggerComm,
+    long? SUnreclaimKb, IReadOnlyList<CacheSize> LargestCaches, IReadOnlyList<string> GrowingCaches)
+    : SlabFinding(TimestampNs)
+{
+    public const string KindName = "slab.oom";
+
+    public override string Kind => KindName;
+
+    public override Severity Severity => Severity.Critical;
+
+    public override string Message =>
+        $"OOM killer chose {VictimPid}/{VictimComm} (uid {Uid}, {Human.Bytes(VictimTotalVmBytes)} virtual), triggered by {TriggerPid}/{TriggerComm}; "
+        + (SUnreclaimKb is { } kb ? string.Create(CultureInfo.InvariantCulture, $"SUnreclaim {Human.Bytes((ulong)kb * 1024)}; ") : "")
+        + $"largest caches {string.Join(", ", LargestCaches.Select(c => $"{c.Cache} {Human.Bytes((ulong)c.Bytes)}"))}"
+        + (GrowingCaches.Count > 0 ? $"; growing: {string.Join(", ", GrowingCaches)}" : "");
+}

@@ -1,0 +1,307 @@
+namespace Tracer.Analysis.Slab;
+
+/// <summary>How the growth analysis judges a cache.</summary>
+public sealed record SlabAnalyzerOptions
+{
+    /// <summary>Intervals per sliding window.</summary>
+    public int WindowIntervals { get; init; } = 5;
+
+    /// <summary>Consecutive windows a cache must grow in before it is a leak suspect.</summary>
+    public int Windows { get; init; } = 3;
+
+    /// <summary>Net objects a window must add to count as growth (smaller changes are noise).</summary>
+    public long MinWindowGrowthObjects { get; init; } = 32;
+
+    /// <summary>Stacks reported per cache.</summary>
+    public int TopStacks { get; init; } = 3;
+
+    /// <summary><c>slab.growth</c> findings per interval, largest byte growth first.</summary>
+    public int TopGrowth { get; init; } = 10;
+
+    /// <summary>Intervals kept for the trend sparkline.</summary>
+    public int TrendLength { get; init; } = 24;
+}
+
+/// <summary>One cache as the live view shows it, after the latest interval.</summary>
+public sealed record SlabCacheView(
+    string Name, double AllocsPerSecond, double? FreesPerSecond, double ObjectsPerSecond, double BytesPerSecond,
+    long? ActiveObjects, IReadOnlyList<long> Trend, StackShare? TopStack, bool Suspected);
+
+/// <summary>
+/// Turns a sequence of <see cref="SlabInterval"/>s into growth findings and leak
+/// suspects. A cache is a leak suspect when its net object count grew in each of
+/// the last <see cref="SlabAnalyzerOptions.Windows"/> windows and its sampled
+/// outstanding objects are on average older than one window: they are kept, not churned.
+/// </summary>
+public sealed class SlabGrowthAnalyzer(ISlabFindingSink sink, SlabAnalyzerOptions? options = null)
+{
+    private readonly SlabAnalyzerOptions options = options ?? new SlabAnalyzerOptions();
+    private readonly Dictionary<string, CacheTrack> tracks = new(StringComparer.Ordinal);
+    private readonly List<(ulong TimestampNs, long? SUnreclaimKb)> history = [];
+    private SlabInterval? previous;
+
+    public SlabInterval? Latest => previous;
+
+    /// <summary>Caches after the latest interval, fastest-growing (bytes/s) first.</summary>
+    public IEnumerable<SlabCacheView> Caches =>
+        tracks.Values.Where(t => t.Net.Count > 0).Select(t => t.View()).OrderByDescending(v => v.BytesPerSecond).ThenByDescending(v => v.AllocsPerSecond);
+
+    public void Observe(SlabInterval interval)
+    {
+        ArgumentNullException.ThrowIfNull(interval);
+        var counters = Merge(interval.Caches);
+        history.Add((interval.TimestampNs, interval.SUnreclaimKb));
+        TrimFront(history, HistoryLength);
+        if (previous is null || interval.TimestampNs <= previous.TimestampNs)
+        {
+            foreach (var (name, c) in counters)
+            {
+                Track(name).Remember(c, interval.Slabinfo.GetValueOrDefault(name));
+            }
+
+            previous = interval;
+            return;
+        }
+
+        var elapsed = interval.TimestampNs - previous.TimestampNs;
+        var stacks = StacksByCache(interval);
+        var sunreclaimDelta = interval.SUnreclaimKb - previous.SUnreclaimKb;
+        var grown = new List<SlabGrowthFinding>();
+        foreach (var name in counters.Keys.Union(interval.Slabinfo.Keys))
+        {
+            var track = Track(name);
+            var c = counters.GetValueOrDefault(name);
+            var info = interval.Slabinfo.GetValueOrDefault(name);
+            var top = stacks.GetValueOrDefault(name) ?? [];
+            var step = track.Step(c, info, elapsed, top, options.TrendLength, HistoryLength);
+            if (step is not { } s)
+            {
+                continue;
+            }
+
+            if (s.Net > 0)
+            {
+                grown.Add(new SlabGrowthFinding(interval.TimestampNs, name, elapsed, s.Net, s.Net * (long)track.ObjectSize, s.Source,
+                    s.AllocsPerSecond, s.FreesPerSecond, s.SlabinfoDelta, interval.SUnreclaimKb, sunreclaimDelta, top));
+            }
+
+            CheckLeak(name, track, interval, top);
+        }
+
+        foreach (var finding in grown.OrderByDescending(g => g.NetBytes).Take(options.TopGrowth))
+        {
+            sink.Emit(finding);
+        }
+
+        previous = interval;
+    }
+
+    /// <summary>An OOM kill with the slab as it is now: the largest caches and the ones growing.</summary>
+    public SlabOomFinding Oom(OomVictim victim, SlabInterval now)
+    {
+        ArgumentNullException.ThrowIfNull(victim);
+        ArgumentNullException.ThrowIfNull(now);
+        var largest = now.Slabinfo.Values
+            .Select(e => new CacheSize(e.Name, e.ActiveObjects, e.ActiveObjects * e.ObjectSize))
+            .OrderByDescending(c => c.Bytes)
+            .Take(5)
+            .ToList();
+        var growing = Caches.Where(v => v.ObjectsPerSecond > 0).Take(5).Select(v => v.Name).ToList();
+        return new SlabOomFinding(victim.TimestampNs, victim.Pid, victim.Comm, victim.Uid, victim.TotalVmBytes, victim.TriggerPid, victim.TriggerComm,
+            now.SUnreclaimKb, largest, growing);
+    }
+
+    private int HistoryLength => Math.Max(options.Windows * options.WindowIntervals + 1, options.TrendLength);
+
+    private void CheckLeak(string name, CacheTrack track, SlabInterval interval, IReadOnlyList<StackShare> top)
+    {
+        var span = options.Windows * options.WindowIntervals;
+        if (track.Net.Count < span)
+        {
+            return;
+        }
+
+        var growing = true;
+        for (var w = 0; w < options.Windows && growing; w++)
+        {
+            var start = track.Net.Count - span + w * options.WindowIntervals;
+            growing = track.Net.Skip(start).Take(options.WindowIntervals).Sum() >= options.MinWindowGrowthObjects;
+        }
+
+        if (!growing)
+        {
+            track.Suspected = false;
+            return;
+        }
+
+        if (track.Suspected)
+        {
+            return;
+        }
+
+        var streakNs = track.Elapsed.Skip(track.Elapsed.Count - span).Aggregate(0UL, (a, b) => a + b);
+        var windowNs = streakNs / (ulong)options.Windows;
+        var samples = interval.Outstanding.Where(g => g.Cache == name).ToList();
+        var sampled = samples.Sum(g => (long)g.Count);
+        if (sampled == 0)
+        {
+            return;
+        }
+
+        var meanAge = (ulong)(samples.Sum(g => (double)g.Count * (interval.TimestampNs - Math.Min(interval.TimestampNs, g.MeanAllocNs))) / sampled);
+        if (meanAge < windowNs)
+        {
+            return;
+        }
+
+        track.Suspected = true;
+        var growth = track.Net.Skip(track.Net.Count - span).Sum();
+        var startKb = history.Count > span ? history[^(span + 1)].SUnreclaimKb : history[0].SUnreclaimKb;
+        sink.Emit(new SlabLeakSuspectFinding(interval.TimestampNs, name, streakNs, growth, growth * (long)track.ObjectSize, meanAge,
+            interval.SUnreclaimKb - startKb, top));
+    }
+
+    private Dictionary<string, IReadOnlyList<StackShare>> StacksByCache(SlabInterval interval)
+    {
+        var sampleEvery = Math.Max(1, interval.SampleEvery);
+        return interval.Outstanding
+            .GroupBy(g => g.Cache, StringComparer.Ordinal)
+            .ToDictionary(
+                byCache => byCache.Key,
+                byCache => (IReadOnlyList<StackShare>)byCache
+                    .GroupBy(g => string.Join(';', g.Frames), StringComparer.Ordinal)
+                    .Select(byStack =>
+                    {
+                        var first = byStack.First();
+                        var comms = byStack.GroupBy(g => g.Comm, StringComparer.Ordinal)
+                            .Select(c => (c.Key, c.Sum(g => (long)g.Count) * sampleEvery))
+                            .OrderByDescending(c => c.Item2).ToList();
+                        return new StackShare(first.Path, first.Frames, byStack.Sum(g => (long)g.Count) * sampleEvery,
+                            byStack.Aggregate(0UL, (a, g) => a + g.Bytes) * sampleEvery, comms);
+                    })
+                    .OrderByDescending(s => s.Bytes)
+                    .Take(options.TopStacks)
+                    .ToList(),
+                StringComparer.Ordinal);
+    }
+
+    private static Dictionary<string, SlabCacheCounters> Merge(IReadOnlyList<SlabCacheCounters> caches)
+    {
+        var merged = new Dictionary<string, SlabCacheCounters>(StringComparer.Ordinal);
+        foreach (var c in caches)
+        {
+            merged[c.Name] = merged.TryGetValue(c.Name, out var known)
+                ? known with
+                {
+                    Allocs = known.Allocs + c.Allocs,
+                    Frees = known.Frees + c.Frees,
+                    AllocBytes = known.AllocBytes + c.AllocBytes,
+                    ObjectSize = Math.Max(known.ObjectSize, c.ObjectSize),
+                }
+                : c;
+        }
+
+        return merged;
+    }
+
+    private CacheTrack Track(string name)
+    {
+        if (!tracks.TryGetValue(name, out var track))
+        {
+            track = new CacheTrack(name);
+            tracks[name] = track;
+        }
+
+        return track;
+    }
+
+    private static void TrimFront<T>(List<T> list, int length)
+    {
+        if (list.Count > length)
+        {
+            list.RemoveRange(0, list.Count - length);
+        }
+    }
+
+    private readonly record struct Step(long Net, NetSource Source, double AllocsPerSecond, double? FreesPerSecond, long? SlabinfoDelta);
+
+    private sealed class CacheTrack(string name)
+    {
+        private ulong allocs;
+        private ulong? frees;
+        private long? activeObjects;
+        private double allocsPerSecond;
+        private double? freesPerSecond;
+        private StackShare? topStack;
+
+        public List<long> Net { get; } = [];
+
+        public List<ulong> Elapsed { get; } = [];
+
+        public ulong ObjectSize { get; private set; }
+
+        public bool Suspected { get; set; }
+
+        public void Remember(SlabCacheCounters? c, SlabinfoEntry? info)
+        {
+            if (c is not null)
+            {
+                allocs = c.Allocs;
+                frees = c.Frees;
+                ObjectSize = Math.Max(ObjectSize, c.ObjectSize);
+            }
+
+            if (info is not null)
+            {
+                activeObjects = info.ActiveObjects;
+                ObjectSize = ObjectSize == 0 ? (ulong)info.ObjectSize : ObjectSize;
+            }
+        }
+
+        /// <summary>Advances by one interval; null when nothing tells this cache's net change.</summary>
+        public Step? Step(SlabCacheCounters? c, SlabinfoEntry? info, ulong elapsedNs, IReadOnlyList<StackShare> top, int trendLength, int historyLength)
+        {
+            var seconds = elapsedNs / 1e9;
+            long? kernelNet = null;
+            if (c is not null)
+            {
+                var allocDelta = (long)(c.Allocs - Math.Min(c.Allocs, allocs));
+                allocsPerSecond = allocDelta / seconds;
+                freesPerSecond = null;
+                if (c.Frees is { } f)
+                {
+                    var freeDelta = (long)(f - Math.Min(f, frees ?? 0));
+                    freesPerSecond = freeDelta / seconds;
+                    kernelNet = allocDelta - freeDelta;
+                }
+            }
+            else
+            {
+                allocsPerSecond = 0;
+                freesPerSecond = null;
+            }
+
+            long? slabinfoDelta = info is not null && activeObjects is { } before ? info.ActiveObjects - before : null;
+            Remember(c, info);
+            topStack = top.Count > 0 ? top[0] : null;
+            if ((kernelNet ?? slabinfoDelta) is not { } net)
+            {
+                return null;
+            }
+
+            Net.Add(net);
+            Elapsed.Add(elapsedNs);
+            TrimFront(Net, Math.Max(trendLength, historyLength));
+            TrimFront(Elapsed, Math.Max(trendLength, historyLength));
+            return new Step(net, kernelNet is null ? NetSource.Slabinfo : NetSource.Kernel, allocsPerSecond, freesPerSecond, slabinfoDelta);
+        }
+
+        public SlabCacheView View()
+        {
+            var seconds = Math.Max(Elapsed[^1], 1) / 1e9;
+            var objectsPerSecond = Net[^1] / seconds;
+            return new SlabCacheView(name, allocsPerSecond, freesPerSecond, objectsPerSecond, objectsPerSecond * ObjectSize,
+                activeObjects, Net.ToList(), topStack, Suspected);
+        }
+    }
+}
