@@ -148,10 +148,21 @@ struct {
 	__type(value, struct tcp_window_event);
 } scratch SEC(".maps");
 
-static __always_inline int handle_segment(void *ctx, struct sock *sk, const struct sk_buff *skb, __u64 cookie)
+/*
+ * Field reads: plain loads through trusted BTF pointers where the attach
+ * method gives them (tp_btf, fentry: a few ns each), CO-RE probe reads
+ * elsewhere (tens of ns each). `direct` is a constant after inlining, so each
+ * program keeps only one kind.
+ */
+#define GET(direct, ptr, field) ((direct) ? (ptr)->field : BPF_CORE_READ(ptr, field))
+#define GET_BITFIELD(direct, ptr, field) \
+	((direct) ? BPF_CORE_READ_BITFIELD(ptr, field) : BPF_CORE_READ_BITFIELD_PROBED(ptr, field))
+
+static __always_inline int handle_segment(void *ctx, struct sock *sk, const struct sk_buff *skb, __u64 cookie,
+					  const int direct)
 {
-	struct tcp_sock *tp = (struct tcp_sock *)sk;
-	struct inet_connection_sock *icsk = (struct inet_connection_sock *)sk;
+	struct tcp_sock *tp = direct ? bpf_skc_to_tcp_sock(sk) : (struct tcp_sock *)sk;
+	struct inet_connection_sock *icsk = (struct inet_connection_sock *)tp;
 	struct tcp_skb_cb *cb = (struct tcp_skb_cb *)&skb->cb[0];
 	struct tcp_window_event *ev;
 	struct conn_state *st, fresh = {};
@@ -164,39 +175,41 @@ static __always_inline int handle_segment(void *ctx, struct sock *sk, const stru
 	__u16 thoff;
 	int may_update, wnd_after_zero, urgent = 0;
 
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (!tp)
+		return 0;
+	family = GET(direct, sk, __sk_common.skc_family);
 	if (filter_family && family != filter_family)
 		return 0;
-	sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	sport = GET(direct, sk, __sk_common.skc_num);
+	dport = bpf_ntohs(GET(direct, sk, __sk_common.skc_dport));
 	if (filter_port && sport != filter_port && dport != filter_port)
 		return 0;
 	if (filter_cgroup && socket_cgroup(sk) != filter_cgroup)
 		return 0;
 
-	own = bpf_map_lookup_elem(&owners, &cookie);
 	/* an owner not yet seen in process context passes; user space attributes it from /proc */
+	own = filter_tgid || filter_comm[0] ? bpf_map_lookup_elem(&owners, &cookie) : NULL;
 	if (own && filter_tgid && own->tgid != filter_tgid)
 		return 0;
 	if (own && !comm_matches(own->comm))
 		return 0;
 
-	snd_una = BPF_CORE_READ(tp, snd_una);
-	snd_wnd = BPF_CORE_READ(tp, snd_wnd);
-	wl1 = BPF_CORE_READ(tp, snd_wl1);
-	seg_seq = BPF_CORE_READ(cb, seq);
-	seg_ack = BPF_CORE_READ(cb, ack_seq);
+	snd_una = GET(direct, tp, snd_una);
+	snd_wnd = GET(direct, tp, snd_wnd);
+	wl1 = GET(direct, tp, snd_wl1);
+	seg_seq = GET(direct, cb, seq);
+	seg_ack = GET(direct, cb, ack_seq);
 	/* the relocation is relative to tp, so the field path starts there */
-	wscale = BPF_CORE_READ_BITFIELD_PROBED(tp, rx_opt.snd_wscale);
-	head = BPF_CORE_READ(skb, head);
-	thoff = BPF_CORE_READ(skb, transport_header);
+	wscale = GET_BITFIELD(direct, tp, rx_opt.snd_wscale);
+	head = GET(direct, skb, head);
+	thoff = GET(direct, skb, transport_header);
 	raw_win = 0;
 	bpf_probe_read_kernel(&raw_win, sizeof(raw_win), head + thoff + offsetof(struct tcphdr, window));
 	raw_win = bpf_ntohs(raw_win);
 	nwin = (__u32)raw_win << wscale;
-	bytes_received = BPF_CORE_READ(tp, bytes_received);
-	probes_out = BPF_CORE_READ(icsk, icsk_probes_out);
-	backoff = BPF_CORE_READ(icsk, icsk_backoff);
+	bytes_received = GET(direct, tp, bytes_received);
+	probes_out = GET(direct, icsk, icsk_probes_out);
+	backoff = GET(direct, icsk, icsk_backoff);
 	now = bpf_ktime_get_ns();
 
 	/* tcp_may_update_window(), net/ipv4/tcp_input.c (the !nwin case is Linux 6.x) */
@@ -255,10 +268,12 @@ static __always_inline int handle_segment(void *ctx, struct sock *sk, const stru
 	ev = bpf_map_lookup_elem(&scratch, &zero);
 	if (!ev)
 		return 0;
+	if (!own)
+		own = bpf_map_lookup_elem(&owners, &cookie);
 	ev->ts_ns = now;
 	ev->cookie = cookie;
 	ev->bytes_received = bytes_received;
-	ev->bytes_acked = BPF_CORE_READ(tp, bytes_acked);
+	ev->bytes_acked = GET(direct, tp, bytes_acked);
 	ev->rcvd_at_wl1 = st->rcvd_at_wl1;
 	ev->sock_ino = own ? 0 : socket_inode(sk);
 	if (family == AF_INET6) {
@@ -276,11 +291,11 @@ static __always_inline int handle_segment(void *ctx, struct sock *sk, const stru
 	else
 		__builtin_memset(ev->owner_comm, 0, TRACER_COMM_LEN);
 	ev->snd_una = snd_una;
-	ev->snd_nxt = BPF_CORE_READ(tp, snd_nxt);
+	ev->snd_nxt = GET(direct, tp, snd_nxt);
 	ev->snd_wnd = snd_wnd;
 	ev->snd_wl1 = wl1;
-	ev->rcv_nxt = BPF_CORE_READ(tp, rcv_nxt);
-	ev->write_seq = BPF_CORE_READ(tp, write_seq);
+	ev->rcv_nxt = GET(direct, tp, rcv_nxt);
+	ev->write_seq = GET(direct, tp, write_seq);
 	ev->seg_seq = seg_seq;
 	ev->seg_ack = seg_ack;
 	ev->reason = reason;
@@ -291,7 +306,7 @@ static __always_inline int handle_segment(void *ctx, struct sock *sk, const stru
 	ev->snd_wscale = wscale;
 	ev->probes_out = probes_out;
 	ev->backoff = backoff;
-	ev->pending = BPF_CORE_READ(icsk, icsk_pending);
+	ev->pending = GET(direct, icsk, icsk_pending);
 	__builtin_memset(ev->__pad, 0, sizeof(ev->__pad));
 	submit(ctx, ev, urgent);
 	return 0;
@@ -301,26 +316,26 @@ static __always_inline int handle_segment(void *ctx, struct sock *sk, const stru
 SEC("fentry/tcp_ack")
 int BPF_PROG(tcp_ack_fentry, struct sock *sk, const struct sk_buff *skb)
 {
-	return handle_segment(ctx, sk, skb, socket_cookie(sk));
+	return handle_segment(ctx, sk, skb, socket_cookie(sk), 1);
 }
 
 SEC("kprobe/tcp_ack")
 int BPF_KPROBE(tcp_ack_kprobe, struct sock *sk, const struct sk_buff *skb)
 {
-	return handle_segment(ctx, sk, skb, socket_cookie(sk));
+	return handle_segment(ctx, sk, skb, socket_cookie(sk), 0);
 }
 
 /* trace_tcp_probe() at the entry of tcp_rcv_established(), before tcp_ack() */
 SEC("tp_btf/tcp_probe")
 int BPF_PROG(tcp_probe_btf, struct sock *sk, const struct sk_buff *skb)
 {
-	return handle_segment(ctx, sk, skb, bpf_get_socket_cookie(sk));
+	return handle_segment(ctx, sk, skb, bpf_get_socket_cookie(sk), 1);
 }
 
 SEC("raw_tp/tcp_probe")
 int BPF_PROG(tcp_probe_raw, struct sock *sk, const struct sk_buff *skb)
 {
-	return handle_segment(ctx, sk, skb, socket_cookie(sk));
+	return handle_segment(ctx, sk, skb, socket_cookie(sk), 0);
 }
 
 SEC("tracepoint/tcp/tcp_probe")
@@ -329,7 +344,7 @@ int tcp_probe_tp(struct trace_event_raw_tcp_probe *args)
 	struct sock *sk = (struct sock *)BPF_CORE_READ(args, skaddr);
 	const struct sk_buff *skb = BPF_CORE_READ(args, skbaddr);
 
-	return handle_segment(args, sk, skb, BPF_CORE_READ(args, sock_cookie));
+	return handle_segment(args, sk, skb, BPF_CORE_READ(args, sock_cookie), 0);
 }
 
 /* owner: sendmsg/recvmsg return paths run in the owning process's context */
