@@ -55,6 +55,32 @@ public sealed class AttachPathTests(ITestOutputHelper output)
         output.WriteLine($"{method.Label()}/{transport}: {samples.Count} samples");
     }
 
+    /// <summary>A ring the reader does not drain overflows: every lost sample is counted, none silently.</summary>
+    [KernelTheory]
+    [InlineData(Transport.RingBuffer)]
+    [InlineData(Transport.PerfBuffer)]
+    public void OverflowIsCountedNotSilent(Transport transport)
+    {
+        using var loopback = new Loopback();
+        var settings = new BpfSettings { Transport = transport };
+        var options = new TcpTraceOptions { EverySegment = true, RingBufferBytes = 4096, Filter = new TcpFilter { Port = loopback.Port } };
+        using var tracer = TcpWindowTracer.Start(settings, options, new TestLog(output));
+        var (client, server) = loopback.Connect();
+        for (var i = 0; i < 2000; i++)
+        {
+            Loopback.Transfer(client, server, 100);
+        }
+
+        long received = 0;
+        while (tracer.Poll(100, (in TcpSample _) => received++) > 0)
+        {
+        }
+
+        output.WriteLine($"{transport}: {received} samples read, {tracer.Dropped} dropped");
+        Assert.True(tracer.Dropped > 0, "4000 segments cannot fit a 4 KiB ring");
+        Assert.True(received > 0);
+    }
+
     /// <summary>snd_wscale is a bitfield: compare the program's reading with what ss reports for the same socket.</summary>
     private void AssertWindowScaleMatchesSs(List<TcpSample> samples, System.Net.IPEndPoint client)
     {

@@ -54,8 +54,9 @@ public sealed class TcpWindowTracer : IDisposable
     private TcpSampleHandler? handler;
     private ulong malformed;
 
-    private TcpWindowTracer(LoadedComponent component, Transport transport, TcpFilter filter)
+    private TcpWindowTracer(LoadedComponent component, Transport transport, TcpTraceOptions options)
     {
+        var filter = options.Filter;
         this.component = component;
         this.filter = filter;
         Transport = transport;
@@ -63,7 +64,7 @@ public sealed class TcpWindowTracer : IDisposable
         drops = component.Object.Map("drops");
         var events = component.Object.Map("events");
         source = transport == Transport.PerfBuffer
-            ? new PerfBufferSource(events, OnRecord)
+            ? new PerfBufferSource(events, OnRecord, PerfPagesPerCpu(options.RingBufferBytes))
             : new RingBufferSource(events, OnRecord);
     }
 
@@ -84,7 +85,7 @@ public sealed class TcpWindowTracer : IDisposable
         var component = loader.Load(TcpWindowComponent.Component, obj => Configure(obj, options, transport));
         try
         {
-            return new TcpWindowTracer(component, transport, options.Filter);
+            return new TcpWindowTracer(component, transport, options);
         }
         catch
         {
@@ -100,6 +101,13 @@ public sealed class TcpWindowTracer : IDisposable
             throw new NotSupportedException("this kernel has no BPF ring buffer (Linux 5.8+); use the perf buffer transport"),
         var forced => forced,
     };
+
+    /// <summary>The perf buffer gets about as much memory as the ring would, split over the CPUs (a power of two pages each).</summary>
+    private static int PerfPagesPerCpu(uint ringBytes)
+    {
+        var pages = Math.Max(1, (int)(ringBytes / Environment.SystemPageSize / (uint)Environment.ProcessorCount));
+        return 1 << (31 - int.LeadingZeroCount(pages));
+    }
 
     /// <summary>Waits up to <paramref name="timeoutMs"/> and hands every decoded sample to <paramref name="onSample"/>.</summary>
     public int Poll(int timeoutMs, TcpSampleHandler onSample)
