@@ -85,4 +85,135 @@ struct tcp_owner {
 
 _Static_assert(sizeof(struct tcp_owner) == 20, "tcp_owner layout changed");
 
+
+/* ---- slab allocator (bpf/slab.bpf.c) ---- */
+
+#define TRACER_SLAB_NAME_LEN 32
+
+/* What identifies a cache in the kernel-side tables. */
+enum slab_cache_key_kind {
+	SLAB_KEY_CACHE_PTR = 1, /* struct kmem_cache * (tp_btf, raw_tp) */
+	SLAB_KEY_NAME_HASH = 2, /* FNV-1a of the cache name (classic tracepoint records have no pointer) */
+	SLAB_KEY_KMALLOC_SIZE = 3, /* kmalloc size class: bytes_alloc (kmalloc records name no cache) */
+};
+
+/* Key of the per-cache tables. */
+struct slab_cache_key {
+	__u64 id;
+	__u32 kind; /* enum slab_cache_key_kind */
+	__u32 __pad;
+};
+
+_Static_assert(sizeof(struct slab_cache_key) == 16, "slab_cache_key layout changed");
+
+/*
+ * Per-CPU counters of one cache, summed by user space. frees stays 0 for
+ * kmalloc size classes: kfree() names neither the cache nor the size.
+ */
+struct slab_cache_counts {
+	__u64 allocs;
+	__u64 frees;
+	__u64 alloc_bytes;
+	__u64 sampled; /* allocations put into the attribution table */
+};
+
+_Static_assert(sizeof(struct slab_cache_counts) == 32, "slab_cache_counts layout changed");
+
+/* Written once, when a cache is first seen. */
+struct slab_cache_info {
+	__u64 object_size; /* s->size, or bytes_alloc from a classic record */
+	char name[TRACER_SLAB_NAME_LEN]; /* empty for kmalloc size classes */
+};
+
+_Static_assert(sizeof(struct slab_cache_info) == 40, "slab_cache_info layout changed");
+
+/* One sampled allocation not yet freed, keyed by the object's address. */
+struct slab_object {
+	__u64 alloc_ns; /* bpf_ktime_get_ns() */
+	struct slab_cache_key cache;
+	__u32 tgid;
+	__u32 pid;
+	__s32 stack_id; /* kernel stack in the stacks map; negative when it could not be stored */
+	__u32 bytes;
+	char comm[TRACER_COMM_LEN];
+};
+
+_Static_assert(sizeof(struct slab_object) == 56, "slab_object layout changed");
+
+/* Slots of the per-CPU stats array. */
+enum slab_stat {
+	SLAB_STAT_ATTRIBUTION_FULL = 0, /* sampled allocations the full attribution table could not take */
+	SLAB_STAT_CACHE_TABLE_FULL = 1, /* allocations of caches the per-cache table had no room for */
+	SLAB_STAT_OOM_DROPPED = 2, /* OOM events the ring buffer had no room for */
+	SLAB_STAT_COUNT = 3,
+};
+
+/* The OOM killer chose a victim (oom:mark_victim). */
+struct slab_oom_event {
+	__u64 ts_ns;
+	__u64 total_vm_pages; /* victim's mm->total_vm, 0 when it has no mm */
+	__u32 victim_pid;
+	__u32 victim_tgid;
+	__u32 uid;
+	__u32 trigger_tgid; /* the task that ran the OOM killer */
+	char victim_comm[TRACER_COMM_LEN];
+	char trigger_comm[TRACER_COMM_LEN];
+};
+
+_Static_assert(sizeof(struct slab_oom_event) == 64, "slab_oom_event layout changed");
+
+/*
+ * tracer attach: one TCP socket as the tcp iterator (iter/tcp) saw it. Ages and
+ * the timer expiry are jiffies relative to bpf_jiffies64() at the iteration;
+ * user space converts them with the kernel's CONFIG_HZ.
+ */
+enum tcp_snapshot_timer {
+	TCP_SNAP_TIMER_NONE = 0,
+	TCP_SNAP_TIMER_RETRANS = 1, /* retransmit, loss probe or reordering timer */
+	TCP_SNAP_TIMER_KEEPALIVE = 2, /* sk_timer */
+	TCP_SNAP_TIMER_PERSIST = 4, /* zero-window probe (ICSK_TIME_PROBE0) */
+};
+
+struct tcp_socket_snapshot {
+	__u64 ts_ns; /* bpf_ktime_get_ns() (CLOCK_MONOTONIC) */
+	__u64 jiffies; /* bpf_jiffies64() at the same instant */
+	__u64 cookie; /* socket cookie, as the live tracer keys connections */
+	__u64 sock_ino; /* socket inode: the owner is found through /proc/PID/fd */
+	__u64 bytes_received;
+	__u64 bytes_acked;
+	__s64 timer_in; /* pending timer expiry − now, jiffies (negative: overdue) */
+	__u8 saddr[16]; /* local address; IPv4 in the first 4 bytes */
+	__u8 daddr[16]; /* peer address */
+	__u32 uid;
+	__u32 snd_una;
+	__u32 snd_nxt;
+	__u32 snd_wl1;
+	__u32 rcv_nxt;
+	__u32 rcv_wup; /* rcv_nxt when the receive window was last advertised */
+	__u32 copied_seq; /* read by the application up to here */
+	__u32 write_seq; /* unsent bytes = write_seq − snd_nxt */
+	__u32 snd_wnd;
+	__u32 rcv_wnd;
+	__u32 snd_cwnd;
+	__u32 packets_out;
+	__u32 total_retrans;
+	__u32 last_send_age; /* jiffies since data was last sent (lsndtime) */
+	__u32 last_recv_age; /* jiffies since data was last received (icsk_ack.lrcvtime) */
+	__u32 last_ack_age; /* jiffies since an ACK was last processed (rcv_tstamp) */
+	__u16 family; /* AF_INET or AF_INET6 */
+	__u16 sport; /* host byte order */
+	__u16 dport; /* host byte order */
+	__u8 state; /* TCP_ESTABLISHED … (include/net/tcp_states.h) */
+	__u8 snd_wscale;
+	__u8 rcv_wscale;
+	__u8 retransmits; /* icsk_retransmits: consecutive, unanswered */
+	__u8 probes_out; /* icsk_probes_out */
+	__u8 backoff; /* icsk_backoff */
+	__u8 pending; /* enum tcp_pending_timer */
+	__u8 timer; /* enum tcp_snapshot_timer */
+	__u8 __pad[2];
+};
+
+_Static_assert(sizeof(struct tcp_socket_snapshot) == 168, "tcp_socket_snapshot layout changed");
+
 #endif /* TRACER_EVENTS_H */

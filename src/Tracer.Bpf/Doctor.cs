@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Tracer.Bpf.Attach;
+using Tracer.Bpf.Slab;
 using Tracer.Bpf.Tcp;
 using Tracer.Interop;
 
@@ -19,7 +20,7 @@ public sealed record DoctorReport(
     IReadOnlyList<(string Component, HookChoice Choice)> Hooks)
 {
     /// <summary>Every BPF component of the project, in the order doctor reports them.</summary>
-    public static IReadOnlyList<BpfComponent> Components { get; } = [TcpWindowComponent.Component];
+    public static IReadOnlyList<BpfComponent> Components { get; } = [TcpWindowComponent.Component, SlabComponent.Component];
 
     public static DoctorReport Run(BpfSettings settings, ILogger logger)
     {
@@ -59,6 +60,11 @@ public sealed record DoctorReport(
         foreach (var (_, choice) in Hooks)
         {
             yield return $"  {choice}";
+        }
+
+        foreach (var note in SlabComponent.ReducedModes(Hooks.Select(h => h.Choice)))
+        {
+            yield return $"note: {note}";
         }
     }
 
@@ -104,6 +110,9 @@ public sealed record DoctorReport(
             json.WriteEndObject();
         }
 
+        json.WriteEndArray();
+        json.WriteStartArray("notes");
+        SlabComponent.ReducedModes(Hooks.Select(h => h.Choice)).ToList().ForEach(json.WriteStringValue);
         json.WriteEndArray();
         json.WriteEndObject();
     }

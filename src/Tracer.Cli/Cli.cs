@@ -15,6 +15,8 @@ public static class Cli
             TcpCommand.Create(),
             RecordCommand.Create(),
             ReplayCommand.Create(),
+            AttachCommand.Create(),
+            SlabCommand.Create(),
         };
         root.Options.Add(GlobalOptions.Verbose);
 

@@ -15,6 +15,12 @@ public sealed class EventLayoutTests
     {
         { "tcpwin", "tcp_window_event", typeof(TcpWindowEvent) },
         { "tcpwin", "tcp_owner", typeof(TcpOwner) },
+        { "slab", "slab_cache_key", typeof(SlabCacheKey) },
+        { "slab", "slab_cache_counts", typeof(SlabCacheCounts) },
+        { "slab", "slab_cache_info", typeof(SlabCacheInfo) },
+        { "slab", "slab_object", typeof(SlabObject) },
+        { "slab", "slab_oom_event", typeof(SlabOomEvent) },
+        { "tcpsnap", "tcp_socket_snapshot", typeof(TcpSocketSnapshot) },
     };
 
     [Theory]

@@ -7,6 +7,8 @@ namespace Tracer.Analysis.Slab;
 /// </summary>
 public static class StackFolding
 {
+    private const int TracingDepth = 4;
+
     private static readonly string[] AllocatorPrefixes =
     [
         "bpf_", "__bpf_", "trace_", "__traceiter_", "perf_", "kmem_cache_alloc", "__kmem_cache_alloc", "kmalloc", "__kmalloc",
@@ -23,7 +25,9 @@ public static class StackFolding
     public static IReadOnlyList<string> Fold(IReadOnlyList<string> innermostFirst)
     {
         var frames = innermostFirst.Select(StripSuffix).ToList();
-        var start = 0;
+        // the tracing frames above the allocator (the BPF program, bpf_trace_run*) may be unnamed
+        var start = frames.Take(TracingDepth).ToList().FindIndex(IsAllocatorFrame);
+        start = Math.Max(start, 0);
         while (start < frames.Count && IsAllocatorFrame(frames[start]))
         {
             start++;

@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The slab allocator: per-cache counts aggregated in the kernel, sampled
+ * attribution of outstanding objects, and the OOM killer's victims.
+ *
+ * Nothing crosses to user space per allocation: counts live in a per-CPU hash
+ * that user space sums once per interval; one allocation in sample_every is
+ * also remembered (stack, pid, comm, time) until it is freed. Only OOM events
+ * go through the ring buffer.
+ *
+ * Every hook is a kmem tracepoint, reached as tp_btf, raw_tp or a classic
+ * tracepoint. There is no fentry/kprobe variant of the allocation hooks:
+ * trace_kmem_cache_alloc() fires in every allocation entry point
+ * (kmem_cache_alloc, _lru, _node: Linux 6.10+ names them *_noprof), while a
+ * function hook on kmem_cache_alloc_noprof would miss kmem_cache_alloc_lru,
+ * which is how sock_alloc_inode() allocates.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "tracer_events.h"
+
+#define STACK_DEPTH 32
+
+/* set between open and load */
+const volatile __u32 sample_every = 64; /* 1 = every allocation */
+const volatile __u64 kmalloc_max_cache_size = 8192; /* larger kmallocs come from the page allocator */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 2048);
+	__type(key, struct slab_cache_key);
+	__type(value, struct slab_cache_counts);
+} caches SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 2048);
+	__type(key, struct slab_cache_key);
+	__type(value, struct slab_cache_info);
+} cache_info SEC(".maps");
+
+/* sampled objects not yet freed; a full table refuses new samples, it never evicts */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64); /* object address */
+	__type(value, struct slab_object);
+} outstanding SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 4096);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, STACK_DEPTH * sizeof(__u64));
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SLAB_STAT_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} oom_events SEC(".maps");
+
+/* the ring buffer has no value type: this keeps struct slab_oom_event in the object's BTF */
+const struct slab_oom_event *oom_event_type __attribute__((unused));
+
+static __always_inline void count_stat(__u32 slot)
+{
+	__u64 *n = bpf_map_lookup_elem(&stats, &slot);
+
+	if (n)
+		*n += 1;
+}
+
+/* The counters of a cache, created with its info the first time it is seen. */
+static __always_inline struct slab_cache_counts *cache_counts(const struct slab_cache_key *key,
+							      const struct kmem_cache *s, const char *name,
+							      __u64 object_size)
+{
+	struct slab_cache_counts *counts = bpf_map_lookup_elem(&caches, key);
+	struct slab_cache_counts zero = {};
+	struct slab_cache_info info = {};
+
+	if (counts)
+		return counts;
+	info.object_size = object_size;
+	if (s)
+		bpf_probe_read_kernel_str(info.name, sizeof(info.name), BPF_CORE_READ(s, name));
+	else if (name)
+		bpf_probe_read_kernel_str(info.name, sizeof(info.name), name);
+	bpf_map_update_elem(&cache_info, key, &info, BPF_NOEXIST);
+	if (bpf_map_update_elem(&caches, key, &zero, BPF_NOEXIST) && !bpf_map_lookup_elem(&caches, key)) {
+		count_stat(SLAB_STAT_CACHE_TABLE_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&caches, key);
+}
+
+static __always_inline void remember(void *ctx, const void *ptr, const struct slab_cache_key *key, __u64 bytes,
+				     struct slab_cache_counts *counts)
+{
+	struct slab_object obj = {};
+	__u64 id, addr = (__u64)(unsigned long)ptr;
+
+	if (sample_every > 1 && bpf_get_prandom_u32() % sample_every)
+		return;
+	id = bpf_get_current_pid_tgid();
+	obj.alloc_ns = bpf_ktime_get_ns();
+	obj.cache = *key;
+	obj.tgid = id >> 32;
+	obj.pid = (__u32)id;
+	obj.stack_id = bpf_get_stackid(ctx, &stacks, 0);
+	obj.bytes = bytes;
+	bpf_get_current_comm(obj.comm, sizeof(obj.comm));
+	/* BPF_ANY: an address still in the table was freed by a path without a tracepoint */
+	if (bpf_map_update_elem(&outstanding, &addr, &obj, BPF_ANY)) {
+		count_stat(SLAB_STAT_ATTRIBUTION_FULL);
+		return;
+	}
+	counts->sampled += 1;
+}
+
+static __always_inline void on_alloc(void *ctx, const void *ptr, const struct slab_cache_key *key,
+				     const struct kmem_cache *s, const char *name, __u64 bytes)
+{
+	struct slab_cache_counts *counts;
+
+	if (!ptr)
+		return;
+	counts = cache_counts(key, s, name, bytes);
+	if (!counts)
+		return;
+	/* per-CPU values: this CPU's copy, no other writer while the program runs */
+	counts->allocs += 1;
+	counts->alloc_bytes += bytes;
+	remember(ctx, ptr, key, bytes, counts);
+}
+
+static __always_inline void on_free(const void *ptr, const struct slab_cache_key *key)
+{
+	struct slab_cache_counts *counts;
+	__u64 addr = (__u64)(unsigned long)ptr;
+
+	if (!ptr)
+		return;
+	if (key) {
+		counts = bpf_map_lookup_elem(&caches, key);
+		if (counts)
+			counts->frees += 1;
+	}
+	bpf_map_delete_elem(&outstanding, &addr);
+}
+
+static __always_inline struct slab_cache_key pointer_key(const struct kmem_cache *s)
+{
+	struct slab_cache_key key = { .id = (__u64)(unsigned long)s, .kind = SLAB_KEY_CACHE_PTR };
+
+	return key;
+}
+
+static __always_inline struct slab_cache_key kmalloc_key(__u64 bytes_alloc)
+{
+	struct slab_cache_key key = { .id = bytes_alloc, .kind = SLAB_KEY_KMALLOC_SIZE };
+
+	return key;
+}
+
+/* classic records carry the cache's name (a __data_loc string), not its pointer */
+static __always_inline const char *record_string(void *record, __u32 data_loc)
+{
+	return (const char *)record + (data_loc & 0xffff);
+}
+
+static __always_inline struct slab_cache_key name_key(const char *name)
+{
+	struct slab_cache_key key = { .kind = SLAB_KEY_NAME_HASH };
+	char buf[TRACER_SLAB_NAME_LEN] = {};
+	__u64 hash = 0xcbf29ce484222325ULL;
+
+	bpf_probe_read_kernel_str(buf, sizeof(buf), name);
+	for (int i = 0; i < TRACER_SLAB_NAME_LEN; i++) {
+		if (!buf[i])
+			break;
+		hash = (hash ^ (__u8)buf[i]) * 0x100000001b3ULL;
+	}
+	key.id = hash;
+	return key;
+}
+
+/* kmem_cache_alloc: trace_kmem_cache_alloc(call_site, ptr, s, gfp, node) */
+SEC("tp_btf/kmem_cache_alloc")
+int BPF_PROG(cache_alloc_btf, unsigned long call_site, const void *ptr, struct kmem_cache *s)
+{
+	struct slab_cache_key key = pointer_key(s);
+
+	on_alloc(ctx, ptr, &key, s, NULL, s->size);
+	return 0;
+}
+
+SEC("raw_tp/kmem_cache_alloc")
+int BPF_PROG(cache_alloc_raw, unsigned long call_site, const void *ptr, struct kmem_cache *s)
+{
+	struct slab_cache_key key = pointer_key(s);
+
+	on_alloc(ctx, ptr, &key, s, NULL, BPF_CORE_READ(s, size));
+	return 0;
+}
+
+SEC("tracepoint/kmem/kmem_cache_alloc")
+int cache_alloc_tp(struct trace_event_raw_kmem_cache_alloc *args)
+{
+	const char *name = record_string(args, BPF_CORE_READ(args, __data_loc_name));
+	struct slab_cache_key key = name_key(name);
+
+	on_alloc(args, BPF_CORE_READ(args, ptr), &key, NULL, name, BPF_CORE_READ(args, bytes_alloc));
+	return 0;
+}
+
+/* kmem_cache_free: trace_kmem_cache_free(call_site, ptr, s) */
+SEC("tp_btf/kmem_cache_free")
+int BPF_PROG(cache_free_btf, unsigned long call_site, const void *ptr, const struct kmem_cache *s)
+{
+	struct slab_cache_key key = pointer_key(s);
+
+	on_free(ptr, &key);
+	return 0;
+}
+
+SEC("raw_tp/kmem_cache_free")
+int BPF_PROG(cache_free_raw, unsigned long call_site, const void *ptr, const struct kmem_cache *s)
+{
+	struct slab_cache_key key = pointer_key(s);
+
+	on_free(ptr, &key);
+	return 0;
+}
+
+SEC("tracepoint/kmem/kmem_cache_free")
+int cache_free_tp(struct trace_event_raw_kmem_cache_free *args)
+{
+	struct slab_cache_key key = name_key(record_string(args, BPF_CORE_READ(args, __data_loc_name)));
+
+	on_free(BPF_CORE_READ(args, ptr), &key);
+	return 0;
+}
+
+/* kmalloc: trace_kmalloc(call_site, ptr, bytes_req, bytes_alloc, gfp, node); the cache is the size class */
+static __always_inline void on_kmalloc(void *ctx, const void *ptr, __u64 bytes_alloc)
+{
+	struct slab_cache_key key = kmalloc_key(bytes_alloc);
+
+	if (bytes_alloc > kmalloc_max_cache_size)
+		return;
+	on_alloc(ctx, ptr, &key, NULL, NULL, bytes_alloc);
+}
+
+SEC("tp_btf/kmalloc")
+int BPF_PROG(kmalloc_btf, unsigned long call_site, const void *ptr, size_t bytes_req, size_t bytes_alloc)
+{
+	on_kmalloc(ctx, ptr, bytes_alloc);
+	return 0;
+}
+
+SEC("raw_tp/kmalloc")
+int BPF_PROG(kmalloc_raw, unsigned long call_site, const void *ptr, size_t bytes_req, size_t bytes_alloc)
+{
+	on_kmalloc(ctx, ptr, bytes_alloc);
+	return 0;
+}
+
+SEC("tracepoint/kmem/kmalloc")
+int kmalloc_tp(struct trace_event_raw_kmalloc *args)
+{
+	on_kmalloc(args, BPF_CORE_READ(args, ptr), BPF_CORE_READ(args, bytes_alloc));
+	return 0;
+}
+
+/* kfree: trace_kfree(call_site, ptr) names no cache and no size; it only retires sampled objects */
+SEC("tp_btf/kfree")
+int BPF_PROG(kfree_btf, unsigned long call_site, const void *ptr)
+{
+	on_free(ptr, NULL);
+	return 0;
+}
+
+SEC("raw_tp/kfree")
+int BPF_PROG(kfree_raw, unsigned long call_site, const void *ptr)
+{
+	on_free(ptr, NULL);
+	return 0;
+}
+
+SEC("tracepoint/kmem/kfree")
+int kfree_tp(struct trace_event_raw_kfree *args)
+{
+	on_free(BPF_CORE_READ(args, ptr), NULL);
+	return 0;
+}
+
+/* OOM killer: trace_mark_victim(tsk, uid) (the uid argument is Linux 6.8+) */
+static __always_inline void on_victim(struct task_struct *tsk, __u32 uid)
+{
+	struct slab_oom_event *ev = bpf_ringbuf_reserve(&oom_events, sizeof(*ev), 0);
+	struct mm_struct *mm;
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (!ev) {
+		count_stat(SLAB_STAT_OOM_DROPPED);
+		return;
+	}
+	ev->ts_ns = bpf_ktime_get_ns();
+	mm = BPF_CORE_READ(tsk, mm);
+	ev->total_vm_pages = mm ? BPF_CORE_READ(mm, total_vm) : 0;
+	ev->victim_pid = BPF_CORE_READ(tsk, pid);
+	ev->victim_tgid = BPF_CORE_READ(tsk, tgid);
+	ev->uid = uid;
+	ev->trigger_tgid = id >> 32;
+	BPF_CORE_READ_STR_INTO(&ev->victim_comm, tsk, comm);
+	bpf_get_current_comm(ev->trigger_comm, sizeof(ev->trigger_comm));
+	bpf_ringbuf_submit(ev, 0);
+}
+
+SEC("tp_btf/mark_victim")
+int BPF_PROG(oom_victim_btf, struct task_struct *tsk, uid_t uid)
+{
+	on_victim(tsk, uid);
+	return 0;
+}
+
+SEC("raw_tp/mark_victim")
+int BPF_PROG(oom_victim_raw, struct task_struct *tsk, uid_t uid)
+{
+	on_victim(tsk, uid);
+	return 0;
+}
+
+SEC("tracepoint/oom/mark_victim")
+int oom_victim_tp(struct trace_event_raw_mark_victim *args)
+{
+	struct slab_oom_event *ev = bpf_ringbuf_reserve(&oom_events, sizeof(*ev), 0);
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (!ev) {
+		count_stat(SLAB_STAT_OOM_DROPPED);
+		return 0;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->total_vm_pages = BPF_CORE_READ(args, total_vm);
+	ev->victim_pid = BPF_CORE_READ(args, pid);
+	ev->victim_tgid = ev->victim_pid;
+	ev->uid = BPF_CORE_READ(args, uid);
+	ev->trigger_tgid = id >> 32;
+	bpf_probe_read_kernel_str(ev->victim_comm, sizeof(ev->victim_comm),
+				  record_string(args, BPF_CORE_READ(args, __data_loc_comm)));
+	bpf_get_current_comm(ev->trigger_comm, sizeof(ev->trigger_comm));
+	bpf_ringbuf_submit(ev, 0);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

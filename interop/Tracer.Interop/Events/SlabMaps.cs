@@ -1,0 +1,67 @@
+using Tracer.Interop.Native;
+
+namespace Tracer.Interop.Events;
+
+/// <summary>Walking the keys of the slab program's hash maps (bpf_map__get_next_key).</summary>
+public static unsafe class SlabMaps
+{
+    /// <summary>
+    /// Every key present when the walk passes it. The kernel may insert or delete
+    /// while we walk: a key deleted under us restarts nothing, it is simply absent.
+    /// </summary>
+    public static List<TKey> Keys<TKey>(this BpfMap map, int limit = int.MaxValue)
+        where TKey : unmanaged
+    {
+        var keys = new List<TKey>();
+        TKey current = default, next = default;
+        var first = true;
+        while (keys.Count < limit)
+        {
+            var result = LibBpf.bpf_map__get_next_key(map.Pointer, first ? null : &current, &next, (nuint)sizeof(TKey));
+            if (result == -Errno.ENOENT)
+            {
+                break;
+            }
+
+            Errno.Check(result, "bpf_map__get_next_key", map.Name);
+            keys.Add(next);
+            current = next;
+            first = false;
+        }
+
+        return keys;
+    }
+
+    /// <summary>Sums a per-CPU hash's value over every possible CPU, field by field as u64s; false when the key is gone.</summary>
+    public static bool TrySumPerCpu<TKey, TValue>(this BpfMap map, TKey key, out TValue sum)
+        where TKey : unmanaged
+        where TValue : unmanaged
+    {
+        var cpus = Errno.Check(LibBpf.libbpf_num_possible_cpus(), "libbpf_num_possible_cpus");
+        var stride = (sizeof(TValue) + 7) & ~7;
+        var words = sizeof(TValue) / sizeof(ulong);
+        Span<byte> values = stackalloc byte[cpus * stride];
+        sum = default;
+        if (!map.TryLookup(key, values))
+        {
+            return false;
+        }
+
+        fixed (TValue* target = &sum)
+        {
+            var total = (ulong*)target;
+            for (var cpu = 0; cpu < cpus; cpu++)
+            {
+                fixed (byte* slot = values.Slice(cpu * stride, stride))
+                {
+                    for (var w = 0; w < words; w++)
+                    {
+                        total[w] += ((ulong*)slot)[w];
+                    }
+                }
+            }
+        }
+
+        return true;
+    }
+}

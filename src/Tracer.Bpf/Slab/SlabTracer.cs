@@ -1,0 +1,260 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Tracer.Analysis.Slab;
+using Tracer.Bpf.Attach;
+using Tracer.Interop;
+using Tracer.Interop.Events;
+
+namespace Tracer.Bpf.Slab;
+
+public sealed record SlabTraceOptions
+{
+    /// <summary>One allocation in this many is remembered for attribution (1 = all).</summary>
+    public uint SampleEvery { get; init; } = 64;
+
+    /// <summary>Sampled objects the kernel keeps at most; a full table refuses new samples, counts stay exact.</summary>
+    public uint AttributionCapacity { get; init; } = 16384;
+}
+
+/// <summary>
+/// The slab tracer: loads bpf/slab.bpf.c with the attach fallback and turns its
+/// maps, /proc/slabinfo and /proc/meminfo into one <see cref="SlabInterval"/> per call of <see cref="Snapshot"/>.
+/// </summary>
+public sealed class SlabTracer : IDisposable
+{
+    private const string SlabinfoPath = "/proc/slabinfo";
+    private const string MeminfoPath = "/proc/meminfo";
+    private const int StackDepth = 32;
+    private readonly LoadedComponent component;
+    private readonly SlabTraceOptions options;
+    private readonly BpfMap caches;
+    private readonly BpfMap cacheInfo;
+    private readonly BpfMap outstanding;
+    private readonly BpfMap stacks;
+    private readonly BpfMap stats;
+    private readonly RingBufferSource oomEvents;
+    private readonly KernelSymbols symbols;
+    private readonly bool kmallocAttributed;
+    private readonly Dictionary<SlabCacheKey, (string Name, ulong ObjectSize)> names = [];
+    private readonly Dictionary<int, IReadOnlyList<string>> foldedStacks = [];
+    private Action<OomVictim>? onOom;
+
+    private SlabTracer(LoadedComponent component, SlabTraceOptions options, KernelSymbols symbols)
+    {
+        this.component = component;
+        this.options = options;
+        this.symbols = symbols;
+        var obj = component.Object;
+        caches = obj.Map("caches");
+        cacheInfo = obj.Map("cache_info");
+        outstanding = obj.Map("outstanding");
+        stacks = obj.Map("stacks");
+        stats = obj.Map("stats");
+        oomEvents = new RingBufferSource(obj.Map("oom_events"), OnOomRecord);
+        kmallocAttributed = Chosen(SlabComponent.Kfree) is not null;
+    }
+
+    public IReadOnlyList<HookChoice> Choices => component.Choices;
+
+    /// <summary>Sampled allocations the full attribution table refused (their counts are still exact).</summary>
+    public ulong AttributionFull => stats.SumPerCpu((uint)SlabStat.AttributionFull);
+
+    /// <summary>Allocations of caches the per-cache table had no room for.</summary>
+    public ulong CacheTableFull => stats.SumPerCpu((uint)SlabStat.CacheTableFull);
+
+    public ulong OomDropped => stats.SumPerCpu((uint)SlabStat.OomDropped);
+
+    public static SlabTracer Start(BpfSettings settings, SlabTraceOptions options, ILogger logger)
+    {
+        if (!KernelSupport.HasRingBuffer)
+        {
+            throw new NotSupportedException("tracer slab needs the BPF ring buffer (Linux 5.8+) for OOM events");
+        }
+
+        var component = new ComponentLoader(settings, logger).Load(SlabComponent.Component, obj => Configure(obj, options));
+        try
+        {
+            // read after load: the loaded programs' own frames (bpf_prog_*) are then named too
+            using var kallsyms = File.OpenText("/proc/kallsyms");
+            return new SlabTracer(component, options, KernelSymbols.Parse(kallsyms));
+        }
+        catch
+        {
+            component.Dispose();
+            throw;
+        }
+    }
+
+    public static void Configure(BpfObject obj, SlabTraceOptions options)
+    {
+        obj.SetConstant("sample_every", options.SampleEvery);
+        obj.SetConstant("kmalloc_max_cache_size", 2UL * (ulong)Environment.SystemPageSize);
+        obj.Map("outstanding").MaxEntries = options.AttributionCapacity;
+    }
+
+    /// <summary>Waits up to <paramref name="timeoutMs"/> for OOM kills and hands each to <paramref name="handler"/>.</summary>
+    public int PollOom(int timeoutMs, Action<OomVictim> handler)
+    {
+        onOom = handler;
+        try
+        {
+            return oomEvents.Poll(timeoutMs);
+        }
+        finally
+        {
+            onOom = null;
+        }
+    }
+
+    /// <summary>The kernel's per-cache counters, the sampled outstanding objects, /proc/slabinfo and SUnreclaim, now.</summary>
+    public SlabInterval Snapshot(ulong nowNs)
+    {
+        var counters = new List<SlabCacheCounters>();
+        foreach (var key in caches.Keys<SlabCacheKey>())
+        {
+            if (!caches.TrySumPerCpu(key, out SlabCacheCounts sum))
+            {
+                continue;
+            }
+
+            var (name, size) = Describe(key);
+            var kmalloc = key.kind == (uint)SlabCacheKeyKind.KmallocSize;
+            counters.Add(new SlabCacheCounters(name, size, sum.allocs, kmalloc ? null : sum.frees, sum.alloc_bytes));
+        }
+
+        return new SlabInterval(nowNs, counters, ReadSlabinfo(), ReadSUnreclaimKb(), ReadOutstanding(), options.SampleEvery);
+    }
+
+    public void Dispose()
+    {
+        oomEvents.Dispose();
+        component.Dispose();
+    }
+
+    /// <summary>kmalloc size classes are named as the kernel names their caches (kmalloc-96, kmalloc-1k).</summary>
+    public static string KmallocName(ulong size) =>
+        size >= 1024 && size % 1024 == 0 ? $"kmalloc-{size / 1024}k" : $"kmalloc-{size}";
+
+    private static Dictionary<string, SlabinfoEntry> ReadSlabinfo()
+    {
+        using var text = File.OpenText(SlabinfoPath);
+        return ProcSlab.ParseSlabinfo(text);
+    }
+
+    private static long? ReadSUnreclaimKb()
+    {
+        using var text = File.OpenText(MeminfoPath);
+        return ProcSlab.ParseSUnreclaimKb(text);
+    }
+
+    private List<OutstandingGroup> ReadOutstanding()
+    {
+        var groups = new Dictionary<(SlabCacheKey Cache, int Stack, string Comm), (int Count, ulong Bytes, ulong Oldest, double SumAlloc)>();
+        Span<byte> value = stackalloc byte[Marshal.SizeOf<SlabObject>()];
+        foreach (var address in outstanding.Keys<ulong>((int)options.AttributionCapacity))
+        {
+            if (!outstanding.TryLookup(address, value))
+            {
+                continue;
+            }
+
+            var obj = MemoryMarshal.Read<SlabObject>(value);
+            if (!kmallocAttributed && obj.cache.kind == (uint)SlabCacheKeyKind.KmallocSize)
+            {
+                continue;
+            }
+
+            var key = (obj.cache, obj.stack_id, Comm(obj));
+            var g = groups.TryGetValue(key, out var known) ? known : (Count: 0, Bytes: 0UL, Oldest: ulong.MaxValue, SumAlloc: 0.0);
+            groups[key] = (g.Count + 1, g.Bytes + obj.bytes, Math.Min(g.Oldest, obj.alloc_ns), g.SumAlloc + obj.alloc_ns);
+        }
+
+        return groups.Select(kv => new OutstandingGroup(Describe(kv.Key.Cache).Name, kv.Key.Comm, Frames(kv.Key.Stack),
+            kv.Value.Count, kv.Value.Bytes, kv.Value.Oldest, (ulong)(kv.Value.SumAlloc / kv.Value.Count))).ToList();
+    }
+
+    private unsafe (string Name, ulong ObjectSize) Describe(SlabCacheKey key)
+    {
+        if (names.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        if (key.kind == (uint)SlabCacheKeyKind.KmallocSize)
+        {
+            return names[key] = (KmallocName(key.id), key.id);
+        }
+
+        Span<byte> value = stackalloc byte[sizeof(SlabCacheInfo)];
+        if (!cacheInfo.TryLookup(key, value))
+        {
+            return ($"cache@{key.id:x}", 0);
+        }
+
+        var info = MemoryMarshal.Read<SlabCacheInfo>(value);
+        var name = CString(new ReadOnlySpan<byte>(info.name, SlabCacheInfo.NameLength));
+        return names[key] = (name.Length > 0 ? name : $"cache@{key.id:x}", info.object_size);
+    }
+
+    private IReadOnlyList<string> Frames(int stackId)
+    {
+        if (stackId < 0)
+        {
+            return [];
+        }
+
+        if (foldedStacks.TryGetValue(stackId, out var known))
+        {
+            return known;
+        }
+
+        Span<ulong> ips = stackalloc ulong[StackDepth];
+        if (!stacks.TryLookup((uint)stackId, MemoryMarshal.AsBytes(ips)))
+        {
+            return [];
+        }
+
+        var frames = new List<string>();
+        foreach (var ip in ips)
+        {
+            if (ip == 0)
+            {
+                break;
+            }
+
+            frames.Add(symbols.Resolve(ip));
+        }
+
+        return foldedStacks[stackId] = StackFolding.Fold(frames);
+    }
+
+    private HookChoice? Chosen(HookSpec hook) => component.Choices.FirstOrDefault(c => c.Hook == hook && c.Chosen is not null);
+
+    private static unsafe string Comm(in SlabObject obj)
+    {
+        fixed (byte* comm = obj.comm)
+        {
+            return CString(new ReadOnlySpan<byte>(comm, TcpWindowEvent.CommLength));
+        }
+    }
+
+    private static string CString(ReadOnlySpan<byte> raw)
+    {
+        var length = raw.IndexOf((byte)0);
+        return Encoding.UTF8.GetString(length < 0 ? raw : raw[..length]);
+    }
+
+    private unsafe void OnOomRecord(ReadOnlySpan<byte> record)
+    {
+        if (record.Length < sizeof(SlabOomEvent))
+        {
+            return;
+        }
+
+        var ev = MemoryMarshal.Read<SlabOomEvent>(record);
+        onOom?.Invoke(new OomVictim(ev.ts_ns, (int)ev.victim_tgid, CString(new ReadOnlySpan<byte>(ev.victim_comm, TcpWindowEvent.CommLength)), ev.uid,
+            ev.total_vm_pages * (ulong)Environment.SystemPageSize, (int)ev.trigger_tgid,
+            CString(new ReadOnlySpan<byte>(ev.trigger_comm, TcpWindowEvent.CommLength))));
+    }
+}

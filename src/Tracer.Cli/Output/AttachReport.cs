@@ -1,0 +1,129 @@
+using System.Globalization;
+using System.Text.Json;
+using Tracer.Analysis.Findings;
+using Tracer.Analysis.Formatting;
+using Tracer.Analysis.Tcp;
+using Tracer.Bpf.Snapshot;
+
+namespace Tracer.Cli.Output;
+
+/// <summary>A snapshot socket with the verdict on it.</summary>
+public sealed record JudgedSocket(SnapshotSocket Socket, SnapshotVerdict Verdict);
+
+/// <summary>
+/// The snapshot part of <c>tracer attach</c>: one block per connection with a
+/// problem, the worst first, then one line per healthy socket; or, with --json,
+/// one <c>tcp.socket</c> object per socket in the same order.
+/// </summary>
+public static class AttachReport
+{
+    /// <summary>Problems first (most severe, then most data waiting), healthy sockets by port.</summary>
+    public static List<JudgedSocket> Judge(IEnumerable<SnapshotSocket> sockets) =>
+        sockets.Select(s => new JudgedSocket(s, SnapshotVerdict.Of(s)))
+            .OrderByDescending(j => j.Verdict.Problem)
+            .ThenByDescending(j => (ulong)j.Socket.Unsent + j.Socket.Unacked + j.Socket.Unread)
+            .ThenBy(j => j.Socket.Endpoints.LocalPort)
+            .ThenBy(j => j.Socket.Endpoints.PeerPort)
+            .ToList();
+
+    public static void WriteText(TextWriter w, SnapshotTarget target, TargetProcesses processes, TcpSnapshot snapshot, IReadOnlyList<JudgedSocket> judged)
+    {
+        var problems = judged.Count(j => j.Verdict.Problem > SnapshotProblem.Unread);
+        var c = CultureInfo.InvariantCulture;
+        w.WriteLine(string.Create(c,
+            $"tracer attach {target}: {judged.Count} TCP socket(s){Owners(processes)}; {problems} with a problem "
+            + $"(snapshot: load {snapshot.LoadTime.TotalMilliseconds:F0} ms, iterate {snapshot.ReadTime.TotalMilliseconds:F1} ms)"));
+        foreach (var j in judged)
+        {
+            if (j.Verdict.Problem > SnapshotProblem.Unread)
+            {
+                WriteBlock(w, j);
+            }
+            else
+            {
+                w.WriteLine($"  ok  {Owner(j.Socket)}  {j.Socket.Endpoints}  {SnapshotVerdict.StateName(j.Socket.State)}  {j.Verdict.Message}");
+            }
+        }
+
+        w.Flush();
+    }
+
+    public static void WriteJson(Utf8JsonWriter json, Stream stream, IReadOnlyList<JudgedSocket> judged)
+    {
+        foreach (var j in judged)
+        {
+            SnapshotJson.Write(json, j.Socket, j.Verdict);
+            json.Flush();
+            json.Reset();
+            stream.WriteByte((byte)'\n');
+        }
+
+        stream.Flush();
+    }
+
+    /// <summary>The last line of <c>--json</c>: <c>kind</c> "attach.verdict".</summary>
+    public static void WriteVerdictJson(Stream stream, SnapshotOutcome outcome, TimeSpan watched)
+    {
+        using (var json = new Utf8JsonWriter(stream))
+        {
+            json.WriteStartObject();
+            json.WriteString("kind", "attach.verdict");
+            json.WriteString("verdict", outcome.Verdict switch
+            {
+                AttachVerdict.Stuck => "stuck",
+                AttachVerdict.Unsettled => "unsettled",
+                AttachVerdict.Recovered => "recovered",
+                _ => "normal",
+            });
+            json.WriteNumber("stuck", outcome.StuckConnections.Count);
+            json.WriteNumber("waiting", outcome.Waiting.Count);
+            json.WriteNumber("watched_ms", (long)watched.TotalMilliseconds);
+            json.WriteString("message", outcome.Summary(watched));
+            json.WriteEndObject();
+        }
+
+        stream.WriteByte((byte)'\n');
+        stream.Flush();
+    }
+
+    private static void WriteBlock(TextWriter w, JudgedSocket j)
+    {
+        var s = j.Socket;
+        var c = CultureInfo.InvariantCulture;
+        w.WriteLine();
+        w.WriteLine($"{Headline(j.Verdict)}  {Owner(s)}  {s.Endpoints}  {SnapshotVerdict.StateName(s.State)}");
+        w.WriteLine($"  {j.Verdict.Message}");
+        w.WriteLine(string.Create(c, $"  seq      snd_una {s.SndUna}  snd_nxt {s.SndNxt}  snd_wl1 {s.SndWl1}  rcv_nxt {s.RcvNxt}  (wl1 lag {Human.Bytes(s.Wl1Lag)})"));
+        w.WriteLine(string.Create(c,
+            $"  window   snd_wnd {Human.Bytes(s.SndWnd)} (wscale {s.SndWscale})  rcv_wnd {Human.Bytes(s.RcvWnd)} (wscale {s.RcvWscale}, {Human.Bytes(s.ReceiveWindowLeft)} left)  cwnd {s.SndCwnd}"));
+        w.WriteLine($"  bytes    acked {Human.Bytes(s.BytesAcked)}  received {Human.Bytes(s.BytesReceived)}  unsent {Human.Bytes(s.Unsent)}  in flight {Human.Bytes(s.Unacked)}  unread {Human.Bytes(s.Unread)}");
+        w.WriteLine(string.Create(c,
+            $"  timer    {SnapshotVerdict.TimerName(s.Timer)}{TimerDue(s)}  probes_out {s.ProbesOut}  backoff {s.Backoff}  retransmits {s.Retransmits} (total {s.TotalRetrans})"));
+        w.WriteLine($"  last     send {Human.Duration(s.LastSendAgoNs)} ago  receive {Human.Duration(s.LastReceiveAgoNs)} ago  ack {Human.Duration(s.LastAckAgoNs)} ago");
+        w.WriteLine();
+    }
+
+    private static string Headline(SnapshotVerdict v) => v.Problem switch
+    {
+        SnapshotProblem.Stuck => "STUCK",
+        SnapshotProblem.ZeroWindow => "ZERO WINDOW",
+        SnapshotProblem.ReceiverNotReading => "NOT READING",
+        SnapshotProblem.Retransmitting => "RETRANSMITTING",
+        SnapshotProblem.Wl1Lag => v.Severity == Severity.Critical ? "WL1 WRAPPED" : "WL1 LAG",
+        _ => "ok",
+    };
+
+    private static string TimerDue(SnapshotSocket s) => s.Timer == SnapshotTimer.None ? ""
+        : s.TimerInNs >= 0 ? $" in {Human.Duration((ulong)s.TimerInNs)}"
+        : $" overdue by {Human.Duration((ulong)-s.TimerInNs)}";
+
+    private static string Owner(SnapshotSocket s) =>
+        s.Pid == 0 ? "?" : string.Create(CultureInfo.InvariantCulture, $"{s.Pid}/{s.Comm}");
+
+    private static string Owners(TargetProcesses processes) => processes.Processes.Count switch
+    {
+        0 => "",
+        <= 8 => " of " + string.Join(", ", processes.Processes.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Pid}/{p.Comm}"))),
+        var n => string.Create(CultureInfo.InvariantCulture, $" of {n} processes"),
+    };
+}

@@ -1,0 +1,150 @@
+using System.Globalization;
+using OpenTelemetry.Exporter;
+
+namespace Tracer.Telemetry;
+
+/// <summary>Where telemetry goes: an OTLP endpoint, or, with none configured, OTLP JSON files in a data directory.</summary>
+public sealed record TelemetrySettings
+{
+    public const string EndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
+    public const string ProtocolVariable = "OTEL_EXPORTER_OTLP_PROTOCOL";
+    public const string MetricIntervalVariable = "OTEL_METRIC_EXPORT_INTERVAL";
+    public const long DefaultMaxFileBytes = 64L << 20;
+    public const int DefaultKeepFiles = 5;
+
+    private static readonly string[] SignalEndpointVariables =
+        ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"];
+
+    /// <summary>The endpoint given on the command line; null when it comes from the environment or there is none.</summary>
+    public Uri? Endpoint { get; init; }
+
+    /// <summary>The protocol given on the command line or in <c>OTEL_EXPORTER_OTLP_PROTOCOL</c>; null for the exporter's default (grpc).</summary>
+    public OtlpExportProtocol? Protocol { get; init; }
+
+    /// <summary>OTLP when an endpoint is set on the command line or in the environment; else files under <see cref="DataDirectory"/>.</summary>
+    public bool UsesOtlp { get; init; }
+
+    public string DataDirectory { get; init; } = "";
+
+    public long MaxFileBytes { get; init; } = DefaultMaxFileBytes;
+
+    public int KeepFiles { get; init; } = DefaultKeepFiles;
+
+    public TimeSpan MetricInterval { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Human summary of the destination, for the log.</summary>
+    public string Destination => UsesOtlp
+        ? $"OTLP {ProtocolName(Protocol ?? OtlpExportProtocol.Grpc)} {Endpoint?.ToString() ?? "(from OTEL_EXPORTER_OTLP_*)"}"
+        : $"OTLP JSON files in {DataDirectory}";
+
+    /// <summary>
+    /// Validates the command line and the standard <c>OTEL_*</c> variables; every problem is a
+    /// <see cref="TelemetryConfigurationException"/> with one sentence. Creates the data directory
+    /// (0700) and checks that it can be written when files are the destination.
+    /// </summary>
+    public static TelemetrySettings Resolve(string? endpoint, string? protocol, string? dataDirectory, Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var protocolValue = protocol is not null
+            ? ParseProtocol(protocol, "--otlp-protocol")
+            : environment(ProtocolVariable) is { Length: > 0 } p ? ParseProtocol(p, ProtocolVariable) : (OtlpExportProtocol?)null;
+
+        var endpointUri = endpoint is null ? null : ParseEndpoint(endpoint, "--otlp-endpoint");
+        var fromEnvironment = false;
+        foreach (var variable in SignalEndpointVariables.Prepend(EndpointVariable))
+        {
+            if (environment(variable) is { Length: > 0 } value)
+            {
+                ParseEndpoint(value, variable);
+                fromEnvironment = true;
+            }
+        }
+
+        var interval = TimeSpan.FromSeconds(60);
+        if (environment(MetricIntervalVariable) is { Length: > 0 } ms)
+        {
+            if (!int.TryParse(ms, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 100)
+            {
+                throw new TelemetryConfigurationException($"{MetricIntervalVariable}={ms}: give the metric export interval in milliseconds, at least 100");
+            }
+
+            interval = TimeSpan.FromMilliseconds(n);
+        }
+
+        var settings = new TelemetrySettings
+        {
+            Endpoint = endpointUri,
+            Protocol = protocolValue,
+            UsesOtlp = endpointUri is not null || fromEnvironment,
+            DataDirectory = Path.GetFullPath(dataDirectory ?? DefaultDataDirectory(environment)),
+            MetricInterval = interval,
+        };
+        if (!settings.UsesOtlp)
+        {
+            EnsureWritable(settings.DataDirectory, dataDirectory is null ? "data directory" : "--data-dir");
+        }
+
+        return settings;
+    }
+
+    /// <summary>
+    /// systemd's <c>$STATE_DIRECTORY</c> when it set one; else <c>/var/lib/tracer</c> for root;
+    /// else <c>$XDG_STATE_HOME/tracer</c> or <c>~/.local/state/tracer</c>.
+    /// </summary>
+    public static string DefaultDataDirectory(Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        if (environment("STATE_DIRECTORY") is { Length: > 0 } systemd)
+        {
+            return systemd.Split(':')[0];
+        }
+
+        if (Environment.IsPrivilegedProcess)
+        {
+            return "/var/lib/tracer";
+        }
+
+        var state = environment("XDG_STATE_HOME") is { Length: > 0 } xdg && Path.IsPathRooted(xdg)
+            ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
+        return Path.Combine(state, "tracer");
+    }
+
+    public static string ProtocolName(OtlpExportProtocol protocol) => protocol == OtlpExportProtocol.Grpc ? "grpc" : "http/protobuf";
+
+    private static OtlpExportProtocol ParseProtocol(string text, string source) => text.Trim() switch
+    {
+        "grpc" => OtlpExportProtocol.Grpc,
+        "http/protobuf" => OtlpExportProtocol.HttpProtobuf,
+        _ => throw new TelemetryConfigurationException($"{source} {text}: unknown OTLP protocol; use grpc or http/protobuf"),
+    };
+
+    private static Uri ParseEndpoint(string text, string source)
+    {
+        if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0)
+        {
+            throw new TelemetryConfigurationException($"{source} {text}: not an OTLP endpoint URL; give http://HOST:PORT or https://HOST:PORT");
+        }
+
+        return uri;
+    }
+
+    private static void EnsureWritable(string directory, string source)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var probe = Path.Combine(directory, $".tracer-write-check-{Environment.ProcessId}");
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+            {
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TelemetryConfigurationException($"{source} {directory}: cannot write telemetry files there ({e.Message.TrimEnd('.')})");
+        }
+    }
+}
+
+/// <summary>A telemetry option or <c>OTEL_*</c> variable that cannot be used; the message is one sentence.</summary>
+public sealed class TelemetryConfigurationException(string message) : Exception(message);

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Tracer.Telemetry;
+
+/// <summary>
+/// The one place Tracer's telemetry is defined: its <see cref="ActivitySource"/>, its
+/// <see cref="Meter"/> and every instrument, created once. Observable instruments read
+/// the latest <see cref="TelemetryGauges"/> published by the live loop.
+/// </summary>
+public static class TracerTelemetry
+{
+    public const string SourceName = "Tracer";
+    public const string MeterName = "Tracer";
+    public const string FindingsCategory = "Tracer.Findings";
+    public const string DefaultServiceName = "tracer";
+
+    public const string ZeroWindowSpan = "tcp.zero_window";
+    public const string SlabLeakSuspectSpan = "slab.leak_suspect";
+    public const string WindowUpdateIgnoredEvent = "tcp.window_update_ignored";
+    public const string StuckEvent = "tcp.stuck";
+    public const string Wl1LagEvent = "tcp.wl1_lag";
+
+    public const string Wl1LagMetric = "tracer.tcp.wl1_lag";
+    public const string Wl1LagMaxMetric = "tracer.tcp.wl1_lag.max";
+    public const string ZeroWindowEpisodesMetric = "tracer.tcp.zero_window.episodes";
+    public const string ZeroWindowDurationMetric = "tracer.tcp.zero_window.duration";
+    public const string ActiveStallsMetric = "tracer.tcp.stalls.active";
+    public const string ConnectionsMetric = "tracer.tcp.connections";
+    public const string SlabObjectsMetric = "tracer.slab.objects";
+    public const string SlabBytesMetric = "tracer.slab.bytes";
+    public const string SlabGrowthRateMetric = "tracer.slab.growth_rate";
+    public const string SlabGrowthBytesRateMetric = "tracer.slab.growth_rate.bytes";
+    public const string EventsMetric = "tracer.events";
+    public const string EventsDroppedMetric = "tracer.events.dropped";
+    public const string FindingsMetric = "tracer.findings";
+    public const string ExportLostMetric = "tracer.telemetry.lost";
+
+    private static readonly string Version = typeof(TracerTelemetry).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    private static readonly double[] LagBucketsBytes =
+        [64 << 20, 256 << 20, 512 << 20, 1L << 30, 3L << 29, 2L << 30, 3L << 30, 4L << 30];
+
+    private static readonly double[] StallBucketsSeconds =
+        [0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 1800, 3600, 4 * 3600, 24 * 3600];
+
+    private static TelemetryGauges gauges = TelemetryGauges.Empty;
+
+    public static ActivitySource Source { get; } = new(SourceName, Version);
+
+    public static Meter Meter { get; } = new(MeterName, Version);
+
+    /// <summary>snd_wl1 lag of each connection that received data since the previous housekeeping tick.</summary>
+    public static Histogram<long> Wl1Lag { get; } = Meter.CreateHistogram(
+        Wl1LagMetric, "By", "Bytes received since snd_wl1 last moved, per active connection and tick; window updates are ignored from 2 GiB",
+        advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = LagBucketsBytes.Select(b => (long)b).ToArray() });
+
+    public static Counter<long> ZeroWindowEpisodes { get; } = Meter.CreateCounter<long>(
+        ZeroWindowEpisodesMetric, "{episode}", "Zero-window episodes that lasted past the report threshold");
+
+    public static Histogram<double> ZeroWindowDuration { get; } = Meter.CreateHistogram(
+        ZeroWindowDurationMetric, "s", "How long send windows stayed at 0 while data waited",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = StallBucketsSeconds });
+
+    public static Counter<long> Findings { get; } = Meter.CreateCounter<long>(
+        FindingsMetric, "{finding}", "Findings made, by kind and severity");
+
+    public static Counter<long> ExportLost { get; } = Meter.CreateCounter<long>(
+        ExportLostMetric, "{item}", "Spans, metric points or log records the exporter could not deliver");
+
+    public static ObservableGauge<long> Wl1LagMax { get; } = Meter.CreateObservableGauge(
+        Wl1LagMaxMetric, () => gauges.Wl1LagMaxBytes, "By", "The largest snd_wl1 lag among tracked connections");
+
+    public static ObservableGauge<long> ActiveStalls { get; } = Meter.CreateObservableGauge(
+        ActiveStallsMetric, ObserveStalls, "{connection}", "Connections in a zero-window episode now, by whether the episode is stuck");
+
+    public static ObservableGauge<long> Connections { get; } = Meter.CreateObservableGauge(
+        ConnectionsMetric, () => gauges.Connections, "{connection}", "TCP connections tracked");
+
+    public static ObservableCounter<long> Events { get; } = Meter.CreateObservableCounter(
+        EventsMetric, () => gauges.EventsSeen, "{event}", "Kernel events (samples) read");
+
+    public static ObservableCounter<long> EventsDropped { get; } = Meter.CreateObservableCounter(
+        EventsDroppedMetric, () => gauges.EventsDropped, "{event}", "Kernel events dropped because the buffer was full");
+
+    public static ObservableGauge<long> SlabObjects { get; } = Meter.CreateObservableGauge(
+        SlabObjectsMetric, () => PerCache(c => c.Objects), "{object}", "Active objects per slab cache");
+
+    public static ObservableGauge<long> SlabBytes { get; } = Meter.CreateObservableGauge(
+        SlabBytesMetric, () => PerCache(c => c.Bytes), "By", "Bytes of active objects per slab cache");
+
+    public static ObservableGauge<double> SlabGrowthRate { get; } = Meter.CreateObservableGauge(
+        SlabGrowthRateMetric, () => PerCache(c => c.ObjectsPerSecond), "{object}/s", "Net objects per second per slab cache, latest interval");
+
+    public static ObservableGauge<double> SlabGrowthBytesRate { get; } = Meter.CreateObservableGauge(
+        SlabGrowthBytesRateMetric, () => PerCache(c => c.BytesPerSecond), "By/s", "Net bytes per second per slab cache, latest interval");
+
+    /// <summary>Makes <paramref name="latest"/> what the observable instruments report from now on.</summary>
+    public static void Publish(TelemetryGauges latest) => Volatile.Write(ref gauges, latest);
+
+    internal static TelemetryGauges Current => Volatile.Read(ref gauges);
+
+    private static IEnumerable<Measurement<long>> ObserveStalls()
+    {
+        var g = Current;
+        yield return new Measurement<long>(g.ActiveStalls - g.StuckStalls, new KeyValuePair<string, object?>(TelemetryAttributes.TcpStuck, false));
+        yield return new Measurement<long>(g.StuckStalls, new KeyValuePair<string, object?>(TelemetryAttributes.TcpStuck, true));
+    }
+
+    private static IEnumerable<Measurement<T>> PerCache<T>(Func<SlabCacheGauge, T?> value)
+        where T : struct
+    {
+        foreach (var cache in Current.SlabCaches)
+        {
+            if (value(cache) is { } v)
+            {
+                yield return new Measurement<T>(v, new KeyValuePair<string, object?>(TelemetryAttributes.SlabCache, cache.Cache));
+            }
+        }
+    }
+}
+
+/// <summary>What the observable instruments report: totals and the state of the latest housekeeping tick.</summary>
+public sealed record TelemetryGauges(
+    long Connections, long ActiveStalls, long StuckStalls, long Wl1LagMaxBytes, long EventsSeen, long EventsDropped,
+    IReadOnlyList<SlabCacheGauge> SlabCaches)
+{
+    public static TelemetryGauges Empty { get; } = new(0, 0, 0, 0, 0, 0, []);
+}
+
+/// <summary>One slab cache's size and growth after the latest interval; sizes are null when unknown.</summary>
+public sealed record SlabCacheGauge(string Cache, long? Objects, long? Bytes, double ObjectsPerSecond, double BytesPerSecond);

@@ -1,0 +1,147 @@
+using System.Text;
+using System.Text.Json;
+using Tracer.Analysis.Slab;
+
+namespace Tracer.Analysis.Tests.Slab;
+
+public sealed class SlabGrowthAnalyzerTests
+{
+    [Fact]
+    public void MonotonicGrowthWithAgingObjectsIsALeakSuspect()
+    {
+        var sink = new CollectingSink();
+        var analyzer = new SlabGrowthAnalyzer(sink);
+        var data = new SlabIntervals();
+        for (var i = 0; i < 20; i++)
+        {
+            analyzer.Observe(data.Next(allocated: 1_200, freed: 1_000));
+        }
+
+        var suspect = Assert.Single(sink.Of<SlabLeakSuspectFinding>());
+        Assert.Equal(SlabIntervals.Cache, suspect.Cache);
+        Assert.Equal(15 * 200, suspect.GrowthObjects);
+        Assert.Equal(200, suspect.ObjectsPerSecond, precision: 6);
+        Assert.True(suspect.MeanOutstandingAgeNs >= 5 * SlabIntervals.IntervalNs, $"mean age {suspect.MeanOutstandingAgeNs}");
+        Assert.True(suspect.SUnreclaimDeltaKb > 0);
+        var stack = Assert.Single(suspect.TopStacks);
+        Assert.Equal("__sys_socket → sock_alloc_inode", stack.Path);
+        Assert.Equal("hrrb", Assert.Single(stack.Comms).Comm);
+        Assert.Contains("__sys_socket → sock_alloc_inode (hrrb", suspect.Message);
+        Assert.True(analyzer.Caches.Single().Suspected);
+    }
+
+    [Fact]
+    public void SawtoothIsNotASuspect()
+    {
+        var sink = new CollectingSink();
+        var analyzer = new SlabGrowthAnalyzer(sink);
+        var data = new SlabIntervals();
+        for (var cycle = 0; cycle < 6; cycle++)
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                analyzer.Observe(data.Next(allocated: 1_000, freed: 0));
+            }
+
+            analyzer.Observe(data.Next(allocated: 0, freed: 6_000));
+        }
+
+        Assert.Empty(sink.Of<SlabLeakSuspectFinding>());
+        Assert.NotEmpty(sink.Of<SlabGrowthFinding>());
+    }
+
+    [Fact]
+    public void SteadyChurnHasHighRatesButNoGrowth()
+    {
+        var sink = new CollectingSink();
+        var analyzer = new SlabGrowthAnalyzer(sink);
+        var data = new SlabIntervals();
+        for (var i = 0; i < 30; i++)
+        {
+            analyzer.Observe(data.Next(allocated: 50_000, freed: 50_000));
+        }
+
+        Assert.Empty(sink.Findings);
+        var view = analyzer.Caches.Single();
+        Assert.Equal(50_000, view.AllocsPerSecond, precision: 6);
+        Assert.Equal(0, view.ObjectsPerSecond);
+    }
+
+    [Fact]
+    public void GrowthWhoseObjectsAreFreedYoungIsNotASuspect()
+    {
+        // the cache grows, but what stays outstanding is always the newest: a queue filling, not a leak
+        var sink = new CollectingSink();
+        var analyzer = new SlabGrowthAnalyzer(sink);
+        var data = new SlabIntervals();
+        analyzer.Observe(data.Next(0, 0));
+        for (var i = 0; i < 20; i++)
+        {
+            var young = data.Next(allocated: 200, freed: 0);
+            analyzer.Observe(young with
+            {
+                Outstanding = [.. young.Outstanding.Select(g => g with { OldestAllocNs = young.TimestampNs, MeanAllocNs = young.TimestampNs })],
+            });
+        }
+
+        Assert.Empty(sink.Of<SlabLeakSuspectFinding>());
+    }
+
+    [Fact]
+    public void GrowthFindingsCarryRatesStacksAndSUnreclaim()
+    {
+        var sink = new CollectingSink();
+        var analyzer = new SlabGrowthAnalyzer(sink);
+        var data = new SlabIntervals();
+        analyzer.Observe(data.Next(0, 0));
+        analyzer.Observe(data.Next(allocated: 3_000, freed: 1_000));
+
+        var growth = Assert.Single(sink.Of<SlabGrowthFinding>());
+        Assert.Equal(2_000, growth.NetObjects);
+        Assert.Equal(2_000 * (long)SlabIntervals.ObjectSize, growth.NetBytes);
+        Assert.Equal(NetSource.Kernel, growth.Source);
+        Assert.Equal(3_000, growth.AllocsPerSecond, precision: 6);
+        Assert.Equal(2_000, growth.SlabinfoDelta);
+        Assert.Equal(200 * (long)SlabIntervals.SampleEvery, growth.TopStacks.Single().Objects);
+
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            SlabFindingJson.Write(writer, growth);
+        }
+
+        using var json = JsonDocument.Parse(Encoding.UTF8.GetString(buffer.ToArray()));
+        Assert.Equal("slab.growth", json.RootElement.GetProperty("kind").GetString());
+        Assert.Equal(2_000, json.RootElement.GetProperty("net_objects").GetInt64());
+        Assert.Equal("hrrb", json.RootElement.GetProperty("top_stacks")[0].GetProperty("comms")[0].GetProperty("comm").GetString());
+    }
+
+    [Fact]
+    public void KmallocCachesWithoutFreesGrowBySlabinfo()
+    {
+        var sink = new CollectingSink();
+        var analyzer = new SlabGrowthAnalyzer(sink);
+        SlabInterval At(ulong seconds, ulong allocs, long active) => new(seconds * SlabIntervals.IntervalNs,
+            [new SlabCacheCounters("kmalloc-8", 8, allocs, null, allocs * 8)],
+            new Dictionary<string, SlabinfoEntry> { ["kmalloc-8"] = new("kmalloc-8", active, 8) }, null, [], 1);
+        analyzer.Observe(At(1, 1_000, 5_000));
+        analyzer.Observe(At(2, 2_000, 5_512));
+
+        var growth = Assert.Single(sink.Of<SlabGrowthFinding>());
+        Assert.Equal(NetSource.Slabinfo, growth.Source);
+        Assert.Equal(512, growth.NetObjects);
+        Assert.Null(growth.FreesPerSecond);
+    }
+
+    [Fact]
+    public void OomFindingNamesTheVictimAndTheLargestCaches()
+    {
+        var analyzer = new SlabGrowthAnalyzer(new CollectingSink());
+        var data = new SlabIntervals();
+        var now = data.Next(100, 0);
+        analyzer.Observe(now);
+        var oom = analyzer.Oom(new OomVictim(now.TimestampNs, 4242, "nginx", 33, 1 << 30, 4242, "nginx"), now);
+        Assert.Equal(SlabIntervals.Cache, oom.LargestCaches.Single().Cache);
+        Assert.Contains("OOM killer chose 4242/nginx", oom.Message);
+    }
+}
