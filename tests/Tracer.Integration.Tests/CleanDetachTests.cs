@@ -81,6 +81,11 @@ public sealed class CleanDetachTests
         var json = bpftool.StandardOutput.ReadToEnd();
         bpftool.WaitForExit();
         using var doc = JsonDocument.Parse(string.IsNullOrWhiteSpace(json) ? "[]" : json);
-        return doc.RootElement.EnumerateArray().Select(e => e.GetProperty("id").GetInt32()).Order().ToList();
+        // an object freed while bpftool walks the list comes back without an id
+        return doc.RootElement.EnumerateArray()
+            .Where(e => e.TryGetProperty("id", out _))
+            .Select(e => e.GetProperty("id").GetInt32())
+            .Order()
+            .ToList();
     }
 }

@@ -14,7 +14,7 @@ public readonly record struct SocketOwner(int Pid, string Comm);
 public sealed class ProcSocketOwners(string procRoot = "/proc")
 {
     private Dictionary<ulong, SocketOwner> byInode = [];
-    private long lastScanTicks = long.MinValue;
+    private long? lastScanTicks;
 
     public TimeSpan RescanInterval { get; init; } = TimeSpan.FromSeconds(1);
 

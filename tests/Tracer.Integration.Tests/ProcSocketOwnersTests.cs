@@ -1,0 +1,36 @@
+using Tracer.Bpf.Owners;
+
+namespace Tracer.Integration.Tests;
+
+/// <summary>Attribution from /proc for sockets the process-context hooks have not seen.</summary>
+public sealed class ProcSocketOwnersTests
+{
+    [Fact]
+    public void FindsTheProcessHoldingASocketOnTheFirstAsk()
+    {
+        using var loopback = new Loopback();
+        loopback.Connect();
+        var inodes = ProcSocketOwners.InodesOf(Environment.ProcessId);
+        Assert.NotEmpty(inodes);
+
+        var owners = new ProcSocketOwners();
+        Assert.True(owners.TryFind(inodes.First(), out var owner));
+        Assert.Equal(Environment.ProcessId, owner.Pid);
+        Assert.Equal(File.ReadAllText("/proc/self/comm").TrimEnd('\n'), owner.Comm);
+    }
+
+    [Fact]
+    public void AMissRescansAtMostOncePerInterval()
+    {
+        var owners = new ProcSocketOwners { RescanInterval = TimeSpan.FromHours(1) };
+        var before = ProcSocketOwners.InodesOf(Environment.ProcessId);
+        Assert.False(owners.TryFind(ulong.MaxValue, out _));
+        using var loopback = new Loopback();
+        loopback.Connect();
+        var created = ProcSocketOwners.InodesOf(Environment.ProcessId).Except(before).ToList();
+        Assert.NotEmpty(created);
+
+        // the new sockets are not seen until the interval has passed: one scan per burst of misses
+        Assert.All(created, inode => Assert.False(owners.TryFind(inode, out _)));
+    }
+}
