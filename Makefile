@@ -48,3 +48,15 @@ test: build
 clean:
 	rm -rf $(BUILD)
 	$(DOTNET) clean Tracer.sln -c $(CONFIGURATION) --nologo -v quiet
+
+# tracer attach start-up against bpftrace (scripts/bench-attach.sh; results in docs/benchmarks.md).
+# Uses the NativeAOT build too when `make publish` has made it.
+bench: build
+	@scripts/install-deps.sh --bench
+	scripts/bench-attach.sh $(BENCH_RUNS)
+
+# NativeAOT build of the tracer command into build/aot/ (not needed by make test)
+publish: bpf
+	$(DOTNET) publish src/Tracer.Cli/Tracer.Cli.csproj -c $(CONFIGURATION) -r linux-x64 -p:PublishAot=true -o $(BUILD)/aot --nologo -v quiet
+
+.PHONY: bench publish

@@ -67,6 +67,12 @@ static __always_inline void read_timer(struct tcp_socket_snapshot *rec, struct s
 	rec->timer_in = rec->timer == TCP_SNAP_TIMER_NONE ? 0 : (__s64)(expires - now);
 }
 
+/* not inlined, so the record's type is in the object's BTF, which the C# mirror is checked against */
+static __noinline int write_record(struct seq_file *seq, struct tcp_socket_snapshot *rec)
+{
+	return bpf_seq_write(seq, rec, sizeof(*rec));
+}
+
 SEC("iter/tcp")
 int snapshot_tcp(struct bpf_iter__tcp *ctx)
 {
@@ -136,7 +142,7 @@ int snapshot_tcp(struct bpf_iter__tcp *ctx)
 	rec.backoff = BPF_CORE_READ(icsk, icsk_backoff);
 	read_timer(&rec, sk, icsk, now);
 
-	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
+	write_record(ctx->meta->seq, &rec);
 	return 0;
 }
 

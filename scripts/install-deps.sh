@@ -9,6 +9,11 @@ packages=(
   iperf3 rsync                    # real workloads driven by the integration tests
 )
 
+# `make bench` only: the start-up benchmark of tracer attach against bpftrace
+if [[ ${1:-} == --bench ]]; then
+  packages+=(bpftrace)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

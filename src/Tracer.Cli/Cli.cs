@@ -17,6 +17,7 @@ public static class Cli
             ReplayCommand.Create(),
             AttachCommand.Create(),
             SlabCommand.Create(),
+            RunCommand.Create(),
         };
         root.Options.Add(GlobalOptions.Verbose);
 

@@ -124,11 +124,6 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
         Activity? span = null;
         switch (finding)
         {
-            case SlabGrowthFinding growth:
-                attributes.Add(new(SlabCache, growth.Cache));
-                attributes.Add(new(SlabGrowthObjects, growth.NetObjects));
-                attributes.Add(new(SlabGrowthBytes, growth.NetBytes));
-                break;
             case SlabLeakSuspectFinding leak:
                 attributes.Add(new(SlabCache, leak.Cache));
                 span = LeakSpan(leak);
@@ -136,7 +131,11 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
         }
 
         TracerTelemetry.Findings.Add(1, new(FindingKind, finding.Kind), new(FindingSeverity, FindingJson.SeverityName(finding.Severity)));
-        Log(finding.Severity, finding.Message, finding.Kind, attributes, span);
+        if (finding is not SlabGrowthFinding)
+        {
+            // growth is reported for the top caches every interval: the growth-rate gauges carry it
+            Log(finding.Severity, finding.Message, finding.Kind, attributes, span);
+        }
         if (span is not null)
         {
             Stop(span, finding.TimestampNs);

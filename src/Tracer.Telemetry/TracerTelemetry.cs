@@ -84,16 +84,16 @@ public static class TracerTelemetry
         EventsDroppedMetric, () => gauges.EventsDropped, "{event}", "Kernel events dropped because the buffer was full");
 
     public static ObservableGauge<long> SlabObjects { get; } = Meter.CreateObservableGauge(
-        SlabObjectsMetric, () => PerCache(c => c.Objects), "{object}", "Active objects per slab cache");
+        SlabObjectsMetric, () => PerCache<long>(c => c.Objects), "{object}", "Active objects per slab cache");
 
     public static ObservableGauge<long> SlabBytes { get; } = Meter.CreateObservableGauge(
-        SlabBytesMetric, () => PerCache(c => c.Bytes), "By", "Bytes of active objects per slab cache");
+        SlabBytesMetric, () => PerCache<long>(c => c.Bytes), "By", "Bytes of active objects per slab cache");
 
     public static ObservableGauge<double> SlabGrowthRate { get; } = Meter.CreateObservableGauge(
-        SlabGrowthRateMetric, () => PerCache(c => c.ObjectsPerSecond), "{object}/s", "Net objects per second per slab cache, latest interval");
+        SlabGrowthRateMetric, () => PerCache<double>(c => c.ObjectsPerSecond), "{object}/s", "Net objects per second per slab cache, latest interval");
 
     public static ObservableGauge<double> SlabGrowthBytesRate { get; } = Meter.CreateObservableGauge(
-        SlabGrowthBytesRateMetric, () => PerCache(c => c.BytesPerSecond), "By/s", "Net bytes per second per slab cache, latest interval");
+        SlabGrowthBytesRateMetric, () => PerCache<double>(c => c.BytesPerSecond), "By/s", "Net bytes per second per slab cache, latest interval");
 
     /// <summary>Makes <paramref name="latest"/> what the observable instruments report from now on.</summary>
     public static void Publish(TelemetryGauges latest) => Volatile.Write(ref gauges, latest);

@@ -142,6 +142,22 @@ public sealed class AttachTests(ITestOutputHelper output)
     }
 }
 
+/// <summary>CONFIG_HZ turns the iterator's jiffies into time; without a kernel config it is inferred.</summary>
+public sealed class KernelHzTests
+{
+    [KernelFact]
+    public void InferenceFromJiffiesAgreesWithTheKernelConfig()
+    {
+        var configured = Tracer.Bpf.Snapshot.KernelHz.FromConfig(Tracer.Bpf.KernelSupport.KernelRelease);
+        Assert.NotNull(configured);
+        var timerList = File.ReadLines("/proc/timer_list").Take(200).ToList();
+        var nowNs = ulong.Parse(timerList.First(l => l.StartsWith("now at ", StringComparison.Ordinal)).Split(' ')[2], CultureInfo.InvariantCulture);
+        var jiffies = ulong.Parse(timerList.First(l => l.StartsWith("jiffies: ", StringComparison.Ordinal))["jiffies: ".Length..], CultureInfo.InvariantCulture);
+
+        Assert.Equal(configured, Tracer.Bpf.Snapshot.KernelHz.Infer(jiffies, nowNs));
+    }
+}
+
 [CollectionDefinition(Name)]
 public sealed class AttachCollection
 {

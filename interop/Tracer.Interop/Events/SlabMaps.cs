@@ -32,6 +32,22 @@ public static unsafe class SlabMaps
         return keys;
     }
 
+    /// <summary>
+    /// Times the kernel skipped this program because it was already running on the
+    /// same CPU (<c>bpf_prog_info.recursion_misses</c>, Linux 5.12+; 0 before): a kmem
+    /// tracepoint hit from a softirq that interrupted the program is not counted.
+    /// </summary>
+    public static ulong RecursionMisses(this BpfProgram program)
+    {
+        const int infoSize = 256;
+        const int recursionMissesOffset = 208; // UAPI struct bpf_prog_info: fields are only ever appended
+        var info = stackalloc byte[infoSize];
+        new Span<byte>(info, infoSize).Clear();
+        var length = (uint)infoSize;
+        Errno.Check(LibBpf.bpf_obj_get_info_by_fd(program.Fd, info, &length), "bpf_obj_get_info_by_fd", program.Name);
+        return length >= recursionMissesOffset + sizeof(ulong) ? *(ulong*)(info + recursionMissesOffset) : 0;
+    }
+
     /// <summary>Sums a per-CPU hash's value over every possible CPU, field by field as u64s; false when the key is gone.</summary>
     public static bool TrySumPerCpu<TKey, TValue>(this BpfMap map, TKey key, out TValue sum)
         where TKey : unmanaged

@@ -29,6 +29,7 @@ public static class SlabFindingJson
                 WriteNullable(w, "slabinfo_delta", g.SlabinfoDelta);
                 WriteNullable(w, "sunreclaim_kb", g.SUnreclaimKb);
                 WriteNullable(w, "sunreclaim_delta_kb", g.SUnreclaimDeltaKb);
+                w.WriteNumber("missed_frees", g.MissedFrees);
                 WriteStacks(w, g.TopStacks);
                 break;
             case SlabLeakSuspectFinding s:

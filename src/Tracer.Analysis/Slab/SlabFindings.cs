@@ -44,7 +44,7 @@ public enum NetSource : byte
 public sealed record SlabGrowthFinding(
     ulong TimestampNs, string Cache, ulong IntervalNs, long NetObjects, long NetBytes, NetSource Source,
     double AllocsPerSecond, double? FreesPerSecond, long? SlabinfoDelta, long? SUnreclaimKb, long? SUnreclaimDeltaKb,
-    IReadOnlyList<StackShare> TopStacks)
+    IReadOnlyList<StackShare> TopStacks, long MissedFrees = 0)
     : SlabFinding(TimestampNs)
 {
     public const string KindName = "slab.growth";

@@ -31,13 +31,14 @@ public sealed record SlabCacheView(
 /// Turns a sequence of <see cref="SlabInterval"/>s into growth findings and leak
 /// suspects. A cache is a leak suspect when its net object count grew in each of
 /// the last <see cref="SlabAnalyzerOptions.Windows"/> windows and its sampled
-/// outstanding objects are on average older than one window: they are kept, not churned.
+/// outstanding objects are on average older than half that streak: they are kept, not churned.
 /// </summary>
 public sealed class SlabGrowthAnalyzer(ISlabFindingSink sink, SlabAnalyzerOptions? options = null)
 {
     private readonly SlabAnalyzerOptions options = options ?? new SlabAnalyzerOptions();
     private readonly Dictionary<string, CacheTrack> tracks = new(StringComparer.Ordinal);
     private readonly List<(ulong TimestampNs, long? SUnreclaimKb)> history = [];
+    private readonly List<long> missedFrees = [];
     private SlabInterval? previous;
 
     public SlabInterval? Latest => previous;
@@ -66,6 +67,9 @@ public sealed class SlabGrowthAnalyzer(ISlabFindingSink sink, SlabAnalyzerOption
         var elapsed = interval.TimestampNs - previous.TimestampNs;
         var stacks = StacksByCache(interval);
         var sunreclaimDelta = interval.SUnreclaimKb - previous.SUnreclaimKb;
+        var missed = (long)(interval.MissedFrees - Math.Min(interval.MissedFrees, previous.MissedFrees));
+        missedFrees.Add(missed);
+        TrimFront(missedFrees, HistoryLength);
         var grown = new List<SlabGrowthFinding>();
         foreach (var name in counters.Keys.Union(interval.Slabinfo.Keys))
         {
@@ -79,10 +83,11 @@ public sealed class SlabGrowthAnalyzer(ISlabFindingSink sink, SlabAnalyzerOption
                 continue;
             }
 
-            if (s.Net > 0)
+            // frees the kernel skipped (see SlabInterval.MissedFrees) can make any cache look that much bigger
+            if (s.Net > (s.Source == NetSource.Kernel ? missed : 0))
             {
                 grown.Add(new SlabGrowthFinding(interval.TimestampNs, name, elapsed, s.Net, s.Net * (long)track.ObjectSize, s.Source,
-                    s.AllocsPerSecond, s.FreesPerSecond, s.SlabinfoDelta, interval.SUnreclaimKb, sunreclaimDelta, top));
+                    s.AllocsPerSecond, s.FreesPerSecond, s.SlabinfoDelta, interval.SUnreclaimKb, sunreclaimDelta, top, missed));
             }
 
             CheckLeak(name, track, interval, top);
@@ -125,7 +130,8 @@ public sealed class SlabGrowthAnalyzer(ISlabFindingSink sink, SlabAnalyzerOption
         for (var w = 0; w < options.Windows && growing; w++)
         {
             var start = track.Net.Count - span + w * options.WindowIntervals;
-            growing = track.Net.Skip(start).Take(options.WindowIntervals).Sum() >= options.MinWindowGrowthObjects;
+            var missedInWindow = missedFrees.Skip(missedFrees.Count - span + w * options.WindowIntervals).Take(options.WindowIntervals).Sum();
+            growing = track.Net.Skip(start).Take(options.WindowIntervals).Sum() >= options.MinWindowGrowthObjects + missedInWindow;
         }
 
         if (!growing)
@@ -140,7 +146,6 @@ public sealed class SlabGrowthAnalyzer(ISlabFindingSink sink, SlabAnalyzerOption
         }
 
         var streakNs = track.Elapsed.Skip(track.Elapsed.Count - span).Aggregate(0UL, (a, b) => a + b);
-        var windowNs = streakNs / (ulong)options.Windows;
         var samples = interval.Outstanding.Where(g => g.Cache == name).ToList();
         var sampled = samples.Sum(g => (long)g.Count);
         if (sampled == 0)
@@ -149,7 +154,8 @@ public sealed class SlabGrowthAnalyzer(ISlabFindingSink sink, SlabAnalyzerOption
         }
 
         var meanAge = (ulong)(samples.Sum(g => (double)g.Count * (interval.TimestampNs - Math.Min(interval.TimestampNs, g.MeanAllocNs))) / sampled);
-        if (meanAge < windowNs)
+        // objects kept since the streak began were allocated across it: on average at least half its length old
+        if (meanAge < streakNs / 2)
         {
             return;
         }
@@ -169,7 +175,7 @@ public sealed class SlabGrowthAnalyzer(ISlabFindingSink sink, SlabAnalyzerOption
             .ToDictionary(
                 byCache => byCache.Key,
                 byCache => (IReadOnlyList<StackShare>)byCache
-                    .GroupBy(g => string.Join(';', g.Frames), StringComparer.Ordinal)
+                    .GroupBy(g => g.Path, StringComparer.Ordinal)
                     .Select(byStack =>
                     {
                         var first = byStack.First();

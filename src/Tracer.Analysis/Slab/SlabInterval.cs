@@ -18,14 +18,20 @@ public sealed record OutstandingGroup(string Cache, string Comm, IReadOnlyList<s
     public string Path => StackFolding.Summary(Frames);
 }
 
-/// <summary>Everything known about the slab at the end of one interval: the analyzer's only input.</summary>
+/// <summary>
+/// Everything known about the slab at the end of one interval: the analyzer's only input.
+/// <see cref="MissedFrees"/> counts (cumulatively) kmem_cache_free events the kernel did not
+/// hand to the program because it was already running on that CPU (a softirq interrupted it):
+/// in that interval any cache's allocs − frees may overstate its growth by up to that many.
+/// </summary>
 public sealed record SlabInterval(
     ulong TimestampNs,
     IReadOnlyList<SlabCacheCounters> Caches,
     IReadOnlyDictionary<string, SlabinfoEntry> Slabinfo,
     long? SUnreclaimKb,
     IReadOnlyList<OutstandingGroup> Outstanding,
-    uint SampleEvery);
+    uint SampleEvery,
+    ulong MissedFrees = 0);
 
 /// <summary>The OOM killer's choice, as the kernel reported it.</summary>
 public sealed record OomVictim(ulong TimestampNs, int Pid, string Comm, uint Uid, ulong TotalVmBytes, int TriggerPid, string TriggerComm);

@@ -65,6 +65,9 @@ public sealed class SlabTracer : IDisposable
 
     public ulong OomDropped => stats.SumPerCpu((uint)SlabStat.OomDropped);
 
+    /// <summary>kmem_cache_free events skipped because the free program was already running on that CPU (a softirq interrupted it).</summary>
+    public ulong MissedFrees => Chosen(SlabComponent.CacheFree)?.Chosen is { } free ? component.Object.Program(free.Program).RecursionMisses() : 0;
+
     public static SlabTracer Start(BpfSettings settings, SlabTraceOptions options, ILogger logger)
     {
         if (!KernelSupport.HasRingBuffer)
@@ -123,7 +126,7 @@ public sealed class SlabTracer : IDisposable
             counters.Add(new SlabCacheCounters(name, size, sum.allocs, kmalloc ? null : sum.frees, sum.alloc_bytes));
         }
 
-        return new SlabInterval(nowNs, counters, ReadSlabinfo(), ReadSUnreclaimKb(), ReadOutstanding(), options.SampleEvery);
+        return new SlabInterval(nowNs, counters, ReadSlabinfo(), ReadSUnreclaimKb(), ReadOutstanding(), options.SampleEvery, MissedFrees);
     }
 
     public void Dispose()

@@ -140,7 +140,7 @@ public static class TcpCommand
 /// <summary>The live loop: kernel samples → analyzer → findings → the chosen output, until stopped.</summary>
 public static class LiveTcp
 {
-    public static int Run(BpfSettings settings, TcpTraceOptions options, TcpWindowAnalyzerOptions analysis, double? duration, bool json, string title, ILogger logger, Action<TcpSample>? tap = null)
+    public static int Run(BpfSettings settings, TcpTraceOptions options, TcpWindowAnalyzerOptions analysis, double? duration, bool json, string title, ILogger logger, Action<TcpSample>? tap = null, LiveHooks? hooks = null)
     {
         using var stop = new StopSignal(duration);
         using var tracer = TcpWindowTracer.Start(settings, options, logger);
@@ -151,7 +151,8 @@ public static class LiveTcp
 
         using var jsonOutput = json ? new JsonLinesOutput(Console.OpenStandardOutput()) : null;
         using var live = !json && !Console.IsOutputRedirected ? new LiveView(Console.Out, title) : null;
-        var tally = new FindingTally(jsonOutput ?? live ?? (IFindingSink)new TextOutput(Console.Out, Clock.ToWallClock));
+        var output = jsonOutput ?? live ?? (IFindingSink)new TextOutput(Console.Out, Clock.ToWallClock);
+        var tally = new FindingTally(hooks is null ? output : new FindingFanOut(output, hooks.Findings));
         var analyzer = new TcpWindowAnalyzer(tally, analysis);
         ulong samples = 0, reportedDrops = 0;
         var nextHousekeeping = Environment.TickCount64;
@@ -178,6 +179,7 @@ public static class LiveTcp
                 analyzer.Tick(now);
                 analyzer.ExpireIdle(now);
                 reportedDrops = ReportDrops(tracer.Dropped, reportedDrops, jsonOutput, logger);
+                hooks?.Housekeeping(analyzer, now, samples, tracer.Dropped);
             }
 
             live?.Draw(analyzer, samples, tracer.Dropped, now);
@@ -187,6 +189,7 @@ public static class LiveTcp
         tracer.Poll(0, OnSample);
         analyzer.Flush(Clock.MonotonicNowNsUnsigned);
         reportedDrops = ReportDrops(tracer.Dropped, reportedDrops, jsonOutput, logger);
+        hooks?.Housekeeping(analyzer, Clock.MonotonicNowNsUnsigned, samples, tracer.Dropped);
         logger.LogInformation("{Samples} samples, {Dropped} dropped, {Short} zero-window blips under the report threshold", samples, reportedDrops, analyzer.ShortEpisodes);
         return tally.Stuck > 0 ? ExitCodes.Stuck : ExitCodes.Ok;
     }
@@ -208,6 +211,21 @@ public static class LiveTcp
         }
 
         return total;
+    }
+}
+
+/// <summary>More consumers of the live loop (<c>tracer run</c>): every finding, and a call once per housekeeping tick and at the end.</summary>
+public sealed record LiveHooks(IFindingSink Findings, Action<TcpWindowAnalyzer, ulong, ulong, ulong> Housekeeping);
+
+/// <summary>Hands each finding to every sink, in order.</summary>
+public sealed class FindingFanOut(params IFindingSink[] sinks) : IFindingSink
+{
+    public void Emit(Finding finding)
+    {
+        foreach (var sink in sinks)
+        {
+            sink.Emit(finding);
+        }
     }
 }
 

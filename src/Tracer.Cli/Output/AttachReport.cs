@@ -64,7 +64,7 @@ public static class AttachReport
     /// <summary>The last line of <c>--json</c>: <c>kind</c> "attach.verdict".</summary>
     public static void WriteVerdictJson(Stream stream, SnapshotOutcome outcome, TimeSpan watched)
     {
-        using (var json = new Utf8JsonWriter(stream))
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteString("kind", "attach.verdict");

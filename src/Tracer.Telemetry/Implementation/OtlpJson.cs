@@ -19,7 +19,7 @@ internal static class OtlpJson
     public static void WriteResource(Utf8JsonWriter w, Resource resource)
     {
         w.WriteStartObject("resource");
-        WriteAttributes(w, resource.Attributes);
+        WriteAttributes(w, resource.Attributes.Select(a => new KeyValuePair<string, object?>(a.Key, a.Value)));
         w.WriteEndObject();
     }
 

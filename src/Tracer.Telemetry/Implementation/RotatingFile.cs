@@ -75,11 +75,14 @@ internal sealed class RotatingFile : IDisposable
         stream = Open(Path);
     }
 
-    private static FileStream Open(string path) => new(path, new FileStreamOptions
+    private static FileStream Open(string path)
     {
-        Mode = FileMode.Append,
-        Access = FileAccess.Write,
-        Share = FileShare.Read,
-        UnixCreateMode = OwnerOnly,
-    });
+        var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = OwnerOnly;
+        }
+
+        return new FileStream(path, options);
+    }
 }

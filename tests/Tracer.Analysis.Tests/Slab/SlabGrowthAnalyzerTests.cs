@@ -117,6 +117,19 @@ public sealed class SlabGrowthAnalyzerTests
     }
 
     [Fact]
+    public void GrowthNoLargerThanTheFreesTheKernelMissedIsNotReported()
+    {
+        var sink = new CollectingSink();
+        var analyzer = new SlabGrowthAnalyzer(sink);
+        var data = new SlabIntervals();
+        analyzer.Observe(data.Next(0, 0));
+        analyzer.Observe(data.Next(allocated: 10_000, freed: 9_000) with { MissedFrees = 1_500 });
+        Assert.Empty(sink.Findings);
+        analyzer.Observe(data.Next(allocated: 10_000, freed: 7_000) with { MissedFrees = 2_000 });
+        Assert.Equal(500, Assert.Single(sink.Of<SlabGrowthFinding>()).MissedFrees);
+    }
+
+    [Fact]
     public void KmallocCachesWithoutFreesGrowBySlabinfo()
     {
         var sink = new CollectingSink();

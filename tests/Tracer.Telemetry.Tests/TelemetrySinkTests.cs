@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Tracer.Analysis.Findings;
+using static Tracer.Telemetry.Tests.Findings;
+
+namespace Tracer.Telemetry.Tests;
+
+public sealed class TelemetrySinkTests : IDisposable
+{
+    private readonly List<Activity> spans = [];
+    private readonly ActivityListener listener;
+    private readonly RecordingLogger log = new();
+
+    public TelemetrySinkTests()
+    {
+        listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == TracerTelemetry.SourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Add,
+        };
+        ActivitySource.AddActivityListener(listener);
+    }
+
+    [Fact]
+    public void AnEpisodeIsOneSpanFromTheFirstZeroWindowToItsEnd()
+    {
+        var sink = new TelemetrySink(log, Wall);
+        sink.Emit(Start(zeroSince: 10, reported: 10.2));
+        Assert.Equal(1, sink.OpenEpisodes);
+        sink.Emit(End(zeroSince: 10, end: 12.5));
+
+        var span = Assert.Single(spans);
+        Assert.Equal(TracerTelemetry.ZeroWindowSpan, span.DisplayName);
+        Assert.Equal(Wall(Ns(10)), span.StartTimeUtc);
+        Assert.Equal(TimeSpan.FromSeconds(2.5), span.Duration);
+        Assert.Equal(ActivityStatusCode.Unset, span.Status);
+        Assert.Equal(default, span.ParentSpanId);
+        Assert.Equal("tcp", span.GetTagItem("network.transport"));
+        Assert.Equal("ipv4", span.GetTagItem("network.type"));
+        Assert.Equal("192.168.10.20", span.GetTagItem("network.local.address"));
+        Assert.Equal(51034L, span.GetTagItem("network.local.port"));
+        Assert.Equal("192.168.10.5", span.GetTagItem("network.peer.address"));
+        Assert.Equal(873L, span.GetTagItem("network.peer.port"));
+        Assert.Equal((long)Pid, span.GetTagItem("process.pid"));
+        Assert.Equal("rsync", span.GetTagItem("process.executable.name"));
+        Assert.Equal(95232L, span.GetTagItem("tracer.tcp.new_window"));
+        Assert.Equal(0, sink.OpenEpisodes);
+    }
+
+    [Fact]
+    public void IgnoredUpdatesAndTheStuckVerdictAreEventsAndTheSpanIsAnError()
+    {
+        var sink = new TelemetrySink(log, Wall);
+        sink.Emit(Start(zeroSince: 100, reported: 100.2));
+        sink.Emit(Ignored(at: 220));
+        sink.Emit(Stuck(zeroSince: 100, at: 220));
+        sink.Emit(Ignored(at: 340));
+        sink.Emit(Open(zeroSince: 100, end: 400, stuck: true));
+
+        var span = Assert.Single(spans);
+        Assert.Equal(TimeSpan.FromSeconds(300), span.Duration);
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Contains("ignored because snd_wl1 lags", span.StatusDescription);
+        Assert.Equal(true, span.GetTagItem("tracer.tcp.stuck"));
+        Assert.Equal("end_of_trace", span.GetTagItem("tracer.tcp.tracking_end"));
+        Assert.Equal(
+            [(TracerTelemetry.WindowUpdateIgnoredEvent, Wall(Ns(220))), (TracerTelemetry.StuckEvent, Wall(Ns(220))), (TracerTelemetry.WindowUpdateIgnoredEvent, Wall(Ns(340)))],
+            span.Events.Select(e => (e.Name, e.Timestamp.UtcDateTime)));
+        var stuck = span.Events.Single(e => e.Name == TracerTelemetry.StuckEvent);
+        Assert.Equal("wl1_wrapped", stuck.Tags.Single(t => t.Key == "tracer.tcp.ignore_cause").Value);
+        Assert.Equal(3_840_000_000L, stuck.Tags.Single(t => t.Key == "tracer.tcp.wl1_lag_bytes").Value);
+    }
+
+    [Fact]
+    public void EveryFindingIsALogRecordInItsEpisodesTrace()
+    {
+        var sink = new TelemetrySink(log, Wall);
+        sink.Emit(Start(zeroSince: 10, reported: 10.2));
+        sink.Emit(Stuck(zeroSince: 10, at: 11));
+        sink.Emit(End(zeroSince: 10, end: 12));
+
+        Assert.Equal(["tcp.zero_window.start", "tcp.stuck", "tcp.zero_window.end"], log.Records.Select(r => r.EventName));
+        Assert.Equal([LogLevel.Information, LogLevel.Error, LogLevel.Information], log.Records.Select(r => r.Level));
+        var span = Assert.Single(spans);
+        Assert.All(log.Records, r => Assert.Equal(span.TraceId, r.TraceId));
+        var stuck = log.Records[1];
+        Assert.StartsWith("send window 0 for 1.0s", stuck.Message);
+        Assert.Contains(new KeyValuePair<string, object?>("tracer.finding.kind", "tcp.stuck"), stuck.Attributes);
+        Assert.Contains(new KeyValuePair<string, object?>("network.peer.port", 873L), stuck.Attributes);
+    }
+
+    [Fact]
+    public void AnEndWithoutAReportedStartStillMakesTheWholeSpan()
+    {
+        var sink = new TelemetrySink(log, Wall);
+        sink.Emit(End(zeroSince: 5, end: 6));
+        var span = Assert.Single(spans);
+        Assert.Equal(Wall(Ns(5)), span.StartTimeUtc);
+        Assert.Equal(TimeSpan.FromSeconds(1), span.Duration);
+    }
+
+    [Fact]
+    public void SpansAreRootsEvenWhenTheCallerHasACurrentActivity()
+    {
+        using var ambient = new Activity("caller").Start();
+        var sink = new TelemetrySink(log, Wall);
+        sink.Emit(Start(zeroSince: 1, reported: 1.5));
+        sink.Emit(End(zeroSince: 1, end: 2));
+        Assert.Equal(default, Assert.Single(spans).ParentSpanId);
+        Assert.Same(ambient, Activity.Current);
+    }
+
+    public void Dispose() => listener.Dispose();
+
+    internal sealed record LogEntry(LogLevel Level, string EventName, string Message, IReadOnlyList<KeyValuePair<string, object?>> Attributes, ActivityTraceId TraceId);
+
+    internal sealed class RecordingLogger : ILogger
+    {
+        public List<LogEntry> Records { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Records.Add(new LogEntry(logLevel, eventId.Name ?? "", formatter(state, exception),
+                state as IReadOnlyList<KeyValuePair<string, object?>> ?? [], Activity.Current?.TraceId ?? default));
+    }
+}
