@@ -135,8 +135,9 @@ int snapshot_tcp(struct bpf_iter__tcp *ctx)
 	rec.last_recv_age = now32 - BPF_CORE_READ(icsk, icsk_ack.lrcvtime);
 	rec.last_ack_age = now32 - BPF_CORE_READ(tp, rcv_tstamp);
 	rec.state = BPF_CORE_READ(sk, __sk_common.skc_state);
-	rec.snd_wscale = BPF_CORE_READ_BITFIELD_PROBED(&tp->rx_opt, snd_wscale);
-	rec.rcv_wscale = BPF_CORE_READ_BITFIELD_PROBED(&tp->rx_opt, rcv_wscale);
+	/* the relocations are relative to tp, so the field paths start there */
+	rec.snd_wscale = BPF_CORE_READ_BITFIELD_PROBED(tp, rx_opt.snd_wscale);
+	rec.rcv_wscale = BPF_CORE_READ_BITFIELD_PROBED(tp, rx_opt.rcv_wscale);
 	rec.retransmits = BPF_CORE_READ(icsk, icsk_retransmits);
 	rec.probes_out = BPF_CORE_READ(icsk, icsk_probes_out);
 	rec.backoff = BPF_CORE_READ(icsk, icsk_backoff);

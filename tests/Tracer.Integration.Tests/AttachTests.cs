@@ -106,6 +106,12 @@ public sealed class AttachTests(ITestOutputHelper output)
         Assert.All(ours, s => Assert.Equal(Environment.ProcessId, s.GetProperty("pid").GetInt32()));
         Assert.All(ours, s => Assert.Equal("none", s.GetProperty("problem").GetString()));
         Assert.Equal(ports.Order(), ours.Where(s => s.GetProperty("dport").GetInt32() == loopback.Port).Select(s => s.GetProperty("sport").GetInt32()).Order());
+
+        // window scales are bitfields: the iterator's reading must match ss for the same socket
+        var clientSocket = ours.First(s => s.GetProperty("dport").GetInt32() == loopback.Port);
+        var (send, receive) = Ss.WindowScales(clientSocket.GetProperty("sport").GetInt32());
+        Assert.Equal(send, clientSocket.GetProperty("snd_wscale").GetInt32());
+        Assert.Equal(receive, clientSocket.GetProperty("rcv_wscale").GetInt32());
         Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(3));
     }
 
