@@ -68,6 +68,26 @@ struct {
 	__uint(max_entries, 64 * 1024);
 } oom_events SEC(".maps");
 
+/*
+ * The kernel skips a tracing program that is already running on the CPU
+ * (recursion_misses): RCU callbacks freeing objects from a softirq that
+ * interrupted the free program would go uncounted, a whole batch at a time.
+ * So each free tracepoint has a second, backstop program, attached after the
+ * first: the first records the object it counted in this per-CPU slot, the
+ * backstop counts only what the first did not (the first was skipped).
+ */
+enum free_slot {
+	FREE_SLOT_CACHE = 0, /* kmem_cache_free */
+	FREE_SLOT_KFREE = 1, /* kfree */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} free_counted SEC(".maps");
+
 /* the ring buffer has no value type: this keeps struct slab_oom_event in the object's BTF */
 const struct slab_oom_event *oom_event_type __attribute__((unused));
 
@@ -158,6 +178,26 @@ static __always_inline void on_free(const void *ptr, const struct slab_cache_key
 	bpf_map_delete_elem(&outstanding, &addr);
 }
 
+static __always_inline void on_free_first(__u32 slot, const void *ptr, const struct slab_cache_key *key)
+{
+	__u64 *counted = bpf_map_lookup_elem(&free_counted, &slot);
+
+	if (counted)
+		*counted = (__u64)(unsigned long)ptr;
+	on_free(ptr, key);
+}
+
+static __always_inline void on_free_backstop(__u32 slot, const void *ptr, const struct slab_cache_key *key)
+{
+	__u64 *counted = bpf_map_lookup_elem(&free_counted, &slot);
+
+	if (counted && *counted == (__u64)(unsigned long)ptr) {
+		*counted = 0;
+		return;
+	}
+	on_free(ptr, key);
+}
+
 static __always_inline struct slab_cache_key pointer_key(const struct kmem_cache *s)
 {
 	struct slab_cache_key key = { .id = (__u64)(unsigned long)s, .kind = SLAB_KEY_CACHE_PTR };
@@ -223,33 +263,34 @@ int cache_alloc_tp(struct trace_event_raw_kmem_cache_alloc *args)
 	return 0;
 }
 
-/* kmem_cache_free: trace_kmem_cache_free(call_site, ptr, s) */
-SEC("tp_btf/kmem_cache_free")
-int BPF_PROG(cache_free_btf, unsigned long call_site, const void *ptr, const struct kmem_cache *s)
-{
-	struct slab_cache_key key = pointer_key(s);
+/* kmem_cache_free: trace_kmem_cache_free(call_site, ptr, s); FIRST or BACKSTOP */
+#define CACHE_FREE_PROGRAMS(suffix, handler)                                                          \
+	SEC("tp_btf/kmem_cache_free")                                                                 \
+	int BPF_PROG(cache_free##suffix##_btf, unsigned long call_site, const void *ptr,               \
+		     const struct kmem_cache *s)                                                      \
+	{                                                                                             \
+		struct slab_cache_key key = pointer_key(s);                                           \
+		handler(FREE_SLOT_CACHE, ptr, &key);                                                  \
+		return 0;                                                                             \
+	}                                                                                             \
+	SEC("raw_tp/kmem_cache_free")                                                                 \
+	int BPF_PROG(cache_free##suffix##_raw, unsigned long call_site, const void *ptr,               \
+		     const struct kmem_cache *s)                                                      \
+	{                                                                                             \
+		struct slab_cache_key key = pointer_key(s);                                           \
+		handler(FREE_SLOT_CACHE, ptr, &key);                                                  \
+		return 0;                                                                             \
+	}                                                                                             \
+	SEC("tracepoint/kmem/kmem_cache_free")                                                        \
+	int cache_free##suffix##_tp(struct trace_event_raw_kmem_cache_free *args)                      \
+	{                                                                                             \
+		struct slab_cache_key key = name_key(record_string(args, BPF_CORE_READ(args, __data_loc_name))); \
+		handler(FREE_SLOT_CACHE, BPF_CORE_READ(args, ptr), &key);                             \
+		return 0;                                                                             \
+	}
 
-	on_free(ptr, &key);
-	return 0;
-}
-
-SEC("raw_tp/kmem_cache_free")
-int BPF_PROG(cache_free_raw, unsigned long call_site, const void *ptr, const struct kmem_cache *s)
-{
-	struct slab_cache_key key = pointer_key(s);
-
-	on_free(ptr, &key);
-	return 0;
-}
-
-SEC("tracepoint/kmem/kmem_cache_free")
-int cache_free_tp(struct trace_event_raw_kmem_cache_free *args)
-{
-	struct slab_cache_key key = name_key(record_string(args, BPF_CORE_READ(args, __data_loc_name)));
-
-	on_free(BPF_CORE_READ(args, ptr), &key);
-	return 0;
-}
+CACHE_FREE_PROGRAMS(, on_free_first)
+CACHE_FREE_PROGRAMS(_backstop, on_free_backstop)
 
 /* kmalloc: trace_kmalloc(call_site, ptr, bytes_req, bytes_alloc, gfp, node); the cache is the size class */
 static __always_inline void on_kmalloc(void *ctx, const void *ptr, __u64 bytes_alloc)
@@ -283,26 +324,28 @@ int kmalloc_tp(struct trace_event_raw_kmalloc *args)
 }
 
 /* kfree: trace_kfree(call_site, ptr) names no cache and no size; it only retires sampled objects */
-SEC("tp_btf/kfree")
-int BPF_PROG(kfree_btf, unsigned long call_site, const void *ptr)
-{
-	on_free(ptr, NULL);
-	return 0;
-}
+#define KFREE_PROGRAMS(suffix, handler)                                                               \
+	SEC("tp_btf/kfree")                                                                           \
+	int BPF_PROG(kfree##suffix##_btf, unsigned long call_site, const void *ptr)                    \
+	{                                                                                             \
+		handler(FREE_SLOT_KFREE, ptr, NULL);                                                  \
+		return 0;                                                                             \
+	}                                                                                             \
+	SEC("raw_tp/kfree")                                                                           \
+	int BPF_PROG(kfree##suffix##_raw, unsigned long call_site, const void *ptr)                    \
+	{                                                                                             \
+		handler(FREE_SLOT_KFREE, ptr, NULL);                                                  \
+		return 0;                                                                             \
+	}                                                                                             \
+	SEC("tracepoint/kmem/kfree")                                                                  \
+	int kfree##suffix##_tp(struct trace_event_raw_kfree *args)                                     \
+	{                                                                                             \
+		handler(FREE_SLOT_KFREE, BPF_CORE_READ(args, ptr), NULL);                             \
+		return 0;                                                                             \
+	}
 
-SEC("raw_tp/kfree")
-int BPF_PROG(kfree_raw, unsigned long call_site, const void *ptr)
-{
-	on_free(ptr, NULL);
-	return 0;
-}
-
-SEC("tracepoint/kmem/kfree")
-int kfree_tp(struct trace_event_raw_kfree *args)
-{
-	on_free(BPF_CORE_READ(args, ptr), NULL);
-	return 0;
-}
+KFREE_PROGRAMS(, on_free_first)
+KFREE_PROGRAMS(_backstop, on_free_backstop)
 
 /* OOM killer: trace_mark_victim(tsk, uid) (the uid argument is Linux 6.8+) */
 static __always_inline void on_victim(struct task_struct *tsk, __u32 uid)

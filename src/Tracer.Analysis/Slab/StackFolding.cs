@@ -12,7 +12,7 @@ public static class StackFolding
     private static readonly string[] AllocatorPrefixes =
     [
         "bpf_", "__bpf_", "trace_", "__traceiter_", "perf_", "kmem_cache_alloc", "__kmem_cache_alloc", "kmalloc", "__kmalloc",
-        "__do_kmalloc", "kmalloc_", "slab_", "__slab_", "___slab_", "kvmalloc", "__kvmalloc", "krealloc", "kzalloc", "kmem_cache_zalloc",
+        "__do_kmalloc", "slab_", "__slab_", "___slab_", "kvmalloc", "__kvmalloc", "krealloc",
     ];
 
     private static readonly string[] EntryPrefixes =

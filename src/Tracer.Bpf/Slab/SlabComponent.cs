@@ -13,9 +13,14 @@ public static class SlabComponent
 
     public static readonly HookSpec CacheFree = Tracepoint("slab free (kmem_cache_free)", "kmem_cache_free", "cache_free", required: true);
 
+    /// <summary>Counts the frees the first program was skipped for (it was running when a softirq freed more); attached after it.</summary>
+    public static readonly HookSpec CacheFreeBackstop = Tracepoint("slab free backstop (kmem_cache_free)", "kmem_cache_free", "cache_free_backstop", required: false);
+
     public static readonly HookSpec Kmalloc = Tracepoint("slab alloc (kmalloc)", "kmalloc", "kmalloc", required: false);
 
     public static readonly HookSpec Kfree = Tracepoint("slab free (kfree)", "kfree", "kfree", required: false);
+
+    public static readonly HookSpec KfreeBackstop = Tracepoint("slab free backstop (kfree)", "kfree", "kfree_backstop", required: false);
 
     public static readonly HookSpec OomVictim = new("oom victim (mark_victim)",
     [
@@ -24,7 +29,7 @@ public static class SlabComponent
         new(AttachMethod.Tracepoint, "oom/mark_victim", "oom_victim_tp"),
     ], Required: false);
 
-    public static readonly BpfComponent Component = new("slab", [CacheAlloc, CacheFree, Kmalloc, Kfree, OomVictim]);
+    public static readonly BpfComponent Component = new("slab", [CacheAlloc, CacheFree, CacheFreeBackstop, Kmalloc, Kfree, KfreeBackstop, OomVictim]);
 
     /// <summary>What the slab analysis loses with the methods chosen, for <c>tracer doctor</c> and <c>tracer slab -v</c>.</summary>
     public static IEnumerable<string> ReducedModes(IEnumerable<HookChoice> choices)
@@ -53,6 +58,11 @@ public static class SlabComponent
         else if (chosen.GetValueOrDefault(Kfree) is null)
         {
             yield return "slab: no kfree tracepoint: kmalloc objects are counted but not attributed (their frees would go unseen)";
+        }
+
+        if (chosen.GetValueOrDefault(CacheFreeBackstop) is null)
+        {
+            yield return "slab: no backstop free program: frees the kernel skips while the free program runs are not counted (growth is judged net of them)";
         }
 
         yield return "slab: kmalloc-N net objects come from /proc/slabinfo: kfree() names neither the cache nor the size";

@@ -65,8 +65,18 @@ public sealed class SlabTracer : IDisposable
 
     public ulong OomDropped => stats.SumPerCpu((uint)SlabStat.OomDropped);
 
-    /// <summary>kmem_cache_free events skipped because the free program was already running on that CPU (a softirq interrupted it).</summary>
-    public ulong MissedFrees => Chosen(SlabComponent.CacheFree)?.Chosen is { } free ? component.Object.Program(free.Program).RecursionMisses() : 0;
+    /// <summary>
+    /// kmem_cache_free events no program counted: the first free program was skipped
+    /// (it was running when a softirq freed more) and there is no backstop to count them.
+    /// </summary>
+    public ulong MissedFrees =>
+        Chosen(SlabComponent.CacheFreeBackstop) is null && Chosen(SlabComponent.CacheFree)?.Chosen is { } free
+            ? component.Object.Program(free.Program).RecursionMisses()
+            : 0;
+
+    /// <summary>Recursion misses of the first free program, recovered by the backstop when it is attached.</summary>
+    public ulong SkippedByFirstFreeProgram =>
+        Chosen(SlabComponent.CacheFree)?.Chosen is { } free ? component.Object.Program(free.Program).RecursionMisses() : 0;
 
     public static SlabTracer Start(BpfSettings settings, SlabTraceOptions options, ILogger logger)
     {
