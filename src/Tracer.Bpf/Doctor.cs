@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Tracer.Bpf.Attach;
 using Tracer.Bpf.Slab;
+using Tracer.Bpf.Snapshot;
 using Tracer.Bpf.Tcp;
 using Tracer.Interop;
 
@@ -17,7 +18,8 @@ public sealed record DoctorReport(
     bool TracefsMounted,
     bool BpffsMounted,
     IReadOnlyList<string> Mounted,
-    IReadOnlyList<(string Component, HookChoice Choice)> Hooks)
+    IReadOnlyList<(string Component, HookChoice Choice)> Hooks,
+    string TcpIterator)
 {
     /// <summary>Every BPF component of the project, in the order doctor reports them.</summary>
     public static IReadOnlyList<BpfComponent> Components { get; } = [TcpWindowComponent.Component, SlabComponent.Component];
@@ -45,7 +47,23 @@ public sealed record DoctorReport(
             KernelFs.IsMounted(KernelFs.TracefsPath, "tracefs"),
             KernelFs.IsMounted(KernelFs.BpffsPath, "bpf"),
             loader.Mounted,
-            hooks);
+            hooks,
+            ProbeTcpIterator(settings, logger));
+    }
+
+    /// <summary>Loads bpf/tcpsnap.bpf.c and runs its iterator once, as <c>tracer attach</c> does.</summary>
+    private static string ProbeTcpIterator(BpfSettings settings, ILogger logger)
+    {
+        var nothing = new SnapshotTarget(Pid: null, Comm: null, Port: 1);
+        try
+        {
+            TcpSnapshotReader.Take(settings, nothing, nothing.Resolve(), logger);
+            return "iter/tcp";
+        }
+        catch (BpfException e)
+        {
+            return $"unavailable ({e.Operation}: {e.ErrnoName}); tracer attach needs Linux 5.9+";
+        }
     }
 
     public IEnumerable<string> Lines()
@@ -56,6 +74,7 @@ public sealed record DoctorReport(
         yield return $"kprobes:       {(Kprobes ? "yes" : "no (CONFIG_KPROBES off)")}";
         yield return $"tracefs:       {(TracefsMounted ? KernelFs.TracefsPath : "not mounted")}{MountedNote("tracefs")}";
         yield return $"bpffs:         {(BpffsMounted ? KernelFs.BpffsPath : "not mounted (needed only to pin)")}";
+        yield return $"tcp snapshot:  {TcpIterator} (tracer attach)";
         yield return "hooks:";
         foreach (var (_, choice) in Hooks)
         {
@@ -78,6 +97,7 @@ public sealed record DoctorReport(
         json.WriteBoolean("kprobes", Kprobes);
         json.WriteBoolean("tracefs_mounted", TracefsMounted);
         json.WriteBoolean("bpffs_mounted", BpffsMounted);
+        json.WriteString("tcp_snapshot", TcpIterator);
         json.WriteStartArray("mounted_by_tracer");
         Mounted.ToList().ForEach(json.WriteStringValue);
         json.WriteEndArray();

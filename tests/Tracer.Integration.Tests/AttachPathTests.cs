@@ -90,6 +90,26 @@ public sealed class AttachPathTests(ITestOutputHelper output)
         Assert.All(sent, s => Assert.Equal(send, s.SndWscale));
     }
 
+    /// <summary>
+    /// Renamed kernel functions (kmem_cache_alloc → kmem_cache_alloc_noprof in 6.10) are candidates
+    /// of their own, tried in order: a name this kernel does not have is refused as such.
+    /// </summary>
+    [KernelFact]
+    public void AFunctionNameTheKernelLacksIsRefusedAsSuchAndTheNextIsTried()
+    {
+        var hook = new HookSpec("tcp ack path, renamed",
+        [
+            new(AttachMethod.Fentry, "tcp_ack_renamed", "tcp_ack_fentry"),
+            new(AttachMethod.Fentry, "tcp_ack", "tcp_ack_fentry"),
+            new(AttachMethod.TpBtf, "tcp_probe", "tcp_probe_btf"),
+        ]);
+        var component = TcpWindowComponent.Component with { Hooks = [hook] };
+        var loader = new ComponentLoader(new BpfSettings(), new TestLog(output));
+        var choice = Assert.Single(loader.Probe(component, obj => TcpWindowTracer.ConfigureTransport(obj, Transport.RingBuffer, new TcpTraceOptions())));
+        Assert.Equal(["no function tcp_ack_renamed in kernel BTF", "EPERM on load"], choice.Refusals.Select(r => r.Reason));
+        Assert.Equal(hook.Candidates[2], choice.Chosen);
+    }
+
     [KernelTheory]
     [InlineData(AttachMethod.Fentry)]
     [InlineData(AttachMethod.Kprobe)]

@@ -20,6 +20,8 @@ public sealed class DoctorTests
         Assert.Contains("tcp ack path: tp_btf/tcp_probe (fentry/tcp_ack: EPERM on load; kprobe/tcp_ack: kernel has no kprobes)", result.Stdout);
         Assert.Contains("socket owner (sendmsg): tp_btf/sock_send_length", result.Stdout);
         Assert.Contains("socket owner (recvmsg): tp_btf/sock_recv_length", result.Stdout);
+        Assert.Contains("tcp snapshot:  iter/tcp (tracer attach)", result.Stdout);
+        Assert.Contains("slab alloc (kmem_cache_alloc): tp_btf/kmem_cache_alloc", result.Stdout);
     }
 
     [KernelFact]

@@ -81,9 +81,10 @@ public sealed class ComponentLoader(BpfSettings settings, ILogger logger)
         using var obj = component.Open(settings);
         configure(obj);
         ShrinkMaps(obj);
-        Prepare(obj, [candidate]);
         try
         {
+            // libbpf resolves an fentry target while it is set: an absent function fails here
+            Prepare(obj, [candidate]);
             obj.Load();
         }
         catch (BpfException e)
