@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Tracer.Analysis.Findings;
+using Tracer.Analysis.Slab;
 using Tracer.Analysis.Tcp;
 
 namespace Tracer.Analysis.Recording;
@@ -37,6 +38,20 @@ public sealed class JsonLinesWriter : IDisposable
     public void Write(Finding finding)
     {
         FindingJson.Write(json, finding);
+        EndLine();
+    }
+
+    public void Write(SlabFinding finding)
+    {
+        SlabFindingJson.Write(json, finding);
+        EndLine();
+    }
+
+    /// <summary>Any other object on its own line (drop reports, verdicts).</summary>
+    public void Write(Action<Utf8JsonWriter> writeObject)
+    {
+        ArgumentNullException.ThrowIfNull(writeObject);
+        writeObject(json);
         EndLine();
     }
 

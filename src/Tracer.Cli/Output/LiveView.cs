@@ -1,4 +1,3 @@
-using System.Text;
 using Tracer.Analysis.Findings;
 using Tracer.Analysis.Formatting;
 using Tracer.Analysis.Tcp;
@@ -13,19 +12,17 @@ public sealed class LiveView : IFindingSink, IDisposable
 {
     private const int BarWidth = 16;
     private const int RecentFindings = 8;
-    private readonly TextWriter terminal;
+    private readonly TerminalScreen screen;
     private readonly string title;
-    private readonly List<string> findings = [];
     private long nextDrawTicks;
 
     public LiveView(TextWriter terminal, string title)
     {
-        this.terminal = terminal;
+        screen = new TerminalScreen(terminal);
         this.title = title;
-        terminal.Write("\e[?1049h\e[?25l");
     }
 
-    public void Emit(Finding finding) => findings.Add(TextOutput.Format(finding, Clock.ToWallClock));
+    public void Emit(Finding finding) => screen.Keep(TextOutput.Format(finding, Clock.ToWallClock));
 
     /// <summary>Redraws at most twice a second.</summary>
     public void Draw(TcpWindowAnalyzer analyzer, ulong samples, ulong dropped, ulong nowNs)
@@ -38,10 +35,10 @@ public sealed class LiveView : IFindingSink, IDisposable
 
         nextDrawTicks = now + 500;
         var rows = Math.Max(Console.WindowHeight, 20);
-        var frame = new StringBuilder("\e[H");
-        Line(frame, $"{title} — {analyzer.Count} connections, {samples} samples, {analyzer.ShortEpisodes} zero-window blips, {dropped} dropped{(dropped > 0 ? " (findings may be incomplete)" : "")}   Ctrl-C to stop");
-        Line(frame, "");
-        Line(frame, $"{"OWNER",-22} {"LOCAL → PEER",-46} {"SND_WND",9}  {"WL1 LAG (→ 2 GiB)",-27} STATE");
+        screen.BeginFrame();
+        screen.Line($"{title} — {analyzer.Count} connections, {samples} samples, {analyzer.ShortEpisodes} zero-window blips, {dropped} dropped{(dropped > 0 ? " (findings may be incomplete)" : "")}   Ctrl-C to stop");
+        screen.Line("");
+        screen.Line($"{"OWNER",-22} {"LOCAL → PEER",-46} {"SND_WND",9}  {"WL1 LAG (→ 2 GiB)",-27} STATE");
         var shown = 0;
         var limit = rows - RecentFindings - 6;
         foreach (var c in analyzer.Connections.OrderByDescending(c => c.State).ThenByDescending(c => c.Wl1LagBytes))
@@ -52,31 +49,13 @@ public sealed class LiveView : IFindingSink, IDisposable
             }
 
             var owner = c.Pid == 0 ? "?" : $"{c.Pid}/{c.Comm}";
-            Line(frame, $"{Clip(owner, 22),-22} {Clip(c.Endpoints.ToString(), 46),-46} {Human.Bytes(c.SndWnd),9}  {LagBar(c.Wl1LagBytes),-27} {State(c, nowNs)}");
+            screen.Line($"{TerminalScreen.Clip(owner, 22),-22} {TerminalScreen.Clip(c.Endpoints.ToString(), 46),-46} {Human.Bytes(c.SndWnd),9}  {LagBar(c.Wl1LagBytes),-27} {State(c, nowNs)}");
         }
 
-        Line(frame, "");
-        Line(frame, "findings:");
-        foreach (var f in findings.Skip(Math.Max(0, findings.Count - RecentFindings)))
-        {
-            Line(frame, f);
-        }
-
-        frame.Append("\e[J");
-        terminal.Write(frame.ToString());
-        terminal.Flush();
+        screen.EndFrame(RecentFindings);
     }
 
-    public void Dispose()
-    {
-        terminal.Write("\e[?25h\e[?1049l");
-        foreach (var f in findings)
-        {
-            terminal.WriteLine(f);
-        }
-
-        terminal.Flush();
-    }
+    public void Dispose() => screen.Dispose();
 
     private static string LagBar(ulong lag)
     {
@@ -95,8 +74,4 @@ public sealed class LiveView : IFindingSink, IDisposable
 
     private static string Since(in ConnectionView c, ulong nowNs) =>
         c.ZeroWindowSinceNs is { } since && nowNs > since ? Human.Duration(nowNs - since) : "";
-
-    private static string Clip(string text, int width) => text.Length <= width ? text : text[..(width - 1)] + "…";
-
-    private static void Line(StringBuilder frame, string text) => frame.Append(text).Append("\e[K\n");
 }
