@@ -15,6 +15,9 @@ namespace Tracer.Bpf.Tcp;
 public sealed class TcpEventDecoder
 {
     private const ushort AfInet6 = 10;
+
+    /// <summary>As many connections as the kernel tracks (the conns map); past it the cache starts over.</summary>
+    private const int MaxInterned = 65536;
     private readonly Dictionary<ulong, (uint Tgid, string Comm)> commByCookie = [];
 
     public static int RecordSize => Marshal.SizeOf<TcpWindowEvent>();
@@ -61,9 +64,6 @@ public sealed class TcpEventDecoder
         return true;
     }
 
-    /// <summary>Forgets a connection's interned owner (it closed or was evicted).</summary>
-    public void Forget(ulong cookie) => commByCookie.Remove(cookie);
-
     private string InternComm(ulong cookie, uint tgid, ReadOnlySpan<byte> raw)
     {
         var length = raw.IndexOf((byte)0);
@@ -74,6 +74,11 @@ public sealed class TcpEventDecoder
         }
 
         var comm = Encoding.UTF8.GetString(bytes);
+        if (commByCookie.Count >= MaxInterned)
+        {
+            commByCookie.Clear();
+        }
+
         commByCookie[cookie] = (tgid, comm);
         return comm;
     }
