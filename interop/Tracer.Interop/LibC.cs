@@ -20,5 +20,20 @@ internal static unsafe partial class LibC
     internal static partial int stat(byte* path, byte* statBuffer);
 
     [LibraryImport(Library, SetLastError = true)]
+    internal static partial void* mmap(void* address, nuint length, int protection, int flags, int fd, nint offset);
+
+    [LibraryImport(Library, SetLastError = true)]
+    internal static partial int munmap(void* address, nuint length);
+
+    [LibraryImport(Library, SetLastError = true)]
+    internal static partial int epoll_create1(int flags);
+
+    [LibraryImport(Library, SetLastError = true)]
+    internal static partial int epoll_ctl(int epollFd, int operation, int fd, void* eventBuffer);
+
+    [LibraryImport(Library, SetLastError = true)]
+    internal static partial int epoll_wait(int epollFd, void* eventBuffer, int maxEvents, int timeoutMs);
+
+    [LibraryImport(Library, SetLastError = true)]
     internal static partial int mount(byte* source, byte* target, byte* filesystemType, ulong flags, void* data);
 }

@@ -74,23 +74,6 @@ internal sealed unsafe class BtfHandle : SafeHandle
     }
 }
 
-/// <summary>Owns a <c>struct ring_buffer</c> (the libbpf consumer of BPF ring buffers).</summary>
-internal sealed unsafe class RingBufferHandle : SafeHandle
-{
-    public RingBufferHandle(ring_buffer* rb)
-        : base(IntPtr.Zero, ownsHandle: true) => SetHandle((IntPtr)rb);
-
-    internal ring_buffer* RingBuffer => (ring_buffer*)handle;
-
-    public override bool IsInvalid => handle == IntPtr.Zero;
-
-    protected override bool ReleaseHandle()
-    {
-        LibBpf.ring_buffer__free((ring_buffer*)handle);
-        return true;
-    }
-}
-
 /// <summary>Owns a <c>struct perf_buffer</c>.</summary>
 internal sealed unsafe class PerfBufferHandle : SafeHandle
 {

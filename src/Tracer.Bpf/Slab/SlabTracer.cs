@@ -33,7 +33,7 @@ public sealed class SlabTracer : IDisposable
     private readonly BpfMap outstanding;
     private readonly BpfMap stacks;
     private readonly BpfMap stats;
-    private readonly RingBufferSource oomEvents;
+    private readonly MappedRingBuffer oomEvents;
     private readonly KernelSymbols symbols;
     private readonly bool kmallocAttributed;
     private readonly Dictionary<SlabCacheKey, (string Name, ulong ObjectSize)> names = [];
@@ -51,7 +51,7 @@ public sealed class SlabTracer : IDisposable
         outstanding = obj.Map("outstanding");
         stacks = obj.Map("stacks");
         stats = obj.Map("stats");
-        oomEvents = new RingBufferSource(obj.Map("oom_events"), OnOomRecord);
+        oomEvents = new MappedRingBuffer(obj.Map("oom_events"), OnOomRecord);
         kmallocAttributed = Chosen(SlabComponent.Kfree) is not null;
     }
 

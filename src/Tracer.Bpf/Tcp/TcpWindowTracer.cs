@@ -65,7 +65,7 @@ public sealed class TcpWindowTracer : IDisposable
         var events = component.Object.Map("events");
         source = transport == Transport.PerfBuffer
             ? new PerfBufferSource(events, OnRecord, PerfPagesPerCpu(options.RingBufferBytes))
-            : new RingBufferSource(events, OnRecord);
+            : new MappedRingBuffer(events, OnRecord);
     }
 
     public Transport Transport { get; }

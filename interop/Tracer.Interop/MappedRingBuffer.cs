@@ -1,0 +1,174 @@
+using System.Runtime.InteropServices;
+
+namespace Tracer.Interop;
+
+/// <summary>
+/// A BPF ring buffer read straight from its memory mapping: no native→managed
+/// callback per record, no copy. The layout is the kernel's (kernel/bpf/ringbuf.c):
+/// a read-write consumer page holding consumer_pos, then a read-only producer
+/// page holding producer_pos, then the data area mapped twice in a row so a
+/// record that wraps around its end is still contiguous. Each record starts with
+/// an 8-byte header: its length with the BUSY and DISCARD bits, and a page offset.
+/// </summary>
+public sealed unsafe class MappedRingBuffer : IEventSource
+{
+    private const int ProtRead = 0x1;
+    private const int ProtWrite = 0x2;
+    private const int EpollCloexec = 0x80000;
+    private const int EpollCtlAdd = 1;
+    private const uint EpollIn = 0x001;
+    private const uint BusyBit = 1u << 31;
+    private const uint DiscardBit = 1u << 30;
+    private const int HeaderSize = 8;
+
+    private readonly RecordHandler handler;
+    private readonly MemoryMapping consumer;
+    private readonly MemoryMapping producer;
+    private readonly BpfFd epoll;
+    private readonly ulong mask;
+
+    public MappedRingBuffer(BpfMap map, RecordHandler handler)
+    {
+        if (map.Kind != MapKind.RingBuffer)
+        {
+            throw new ArgumentException($"{map.Name} is not a ring buffer", nameof(map));
+        }
+
+        this.handler = handler;
+        var page = (nuint)Environment.SystemPageSize;
+        var size = (nuint)map.MaxEntries;
+        mask = size - 1;
+        consumer = MemoryMapping.Map(map, page, ProtRead | ProtWrite, 0);
+        try
+        {
+            producer = MemoryMapping.Map(map, page + (2 * size), ProtRead, (nint)page);
+            epoll = Epoll(map);
+        }
+        catch
+        {
+            consumer.Dispose();
+            producer?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A ring buffer counts its drops in the BPF program, not here.</summary>
+    public ulong Lost => 0;
+
+    private ulong* ConsumerPos => (ulong*)consumer.Address;
+
+    private ulong* ProducerPos => (ulong*)producer.Address;
+
+    private byte* Data => (byte*)producer.Address + Environment.SystemPageSize;
+
+    /// <summary>Waits up to <paramref name="timeoutMs"/> for a wake-up, then drains every committed record.</summary>
+    public int Poll(int timeoutMs)
+    {
+        if (timeoutMs != 0)
+        {
+            var events = stackalloc byte[16]; // one struct epoll_event (12 bytes on x86_64, 16 on arm64)
+            if (LibC.epoll_wait(epoll.Fd, events, 1, timeoutMs) < 0 && Marshal.GetLastPInvokeError() != Errno.EINTR)
+            {
+                throw new BpfException("epoll_wait", Marshal.GetLastPInvokeError(), "ring buffer");
+            }
+        }
+
+        return Consume();
+    }
+
+    /// <summary>Hands every committed record to the handler, in order, and releases its space to the producer.</summary>
+    public int Consume()
+    {
+        var count = 0;
+        var consumerPos = Volatile.Read(ref *ConsumerPos);
+        while (true)
+        {
+            var producerPos = Volatile.Read(ref *ProducerPos);
+            if (consumerPos >= producerPos)
+            {
+                return count;
+            }
+
+            while (consumerPos < producerPos)
+            {
+                var header = Data + (consumerPos & mask);
+                var length = Volatile.Read(ref *(uint*)header);
+                if ((length & BusyBit) != 0)
+                {
+                    return count; // reserved but not yet committed: the next poll takes it
+                }
+
+                var recordLength = length & ~(BusyBit | DiscardBit);
+                consumerPos += (recordLength + HeaderSize + 7) & ~7UL;
+                if ((length & DiscardBit) == 0)
+                {
+                    handler(new ReadOnlySpan<byte>(header + HeaderSize, (int)recordLength));
+                    count++;
+                }
+
+                // release the space only after the record was handled: the span points into it
+                Volatile.Write(ref *ConsumerPos, consumerPos);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        epoll.Dispose();
+        producer.Dispose();
+        consumer.Dispose();
+    }
+
+    private static BpfFd Epoll(BpfMap map)
+    {
+        var fd = LibC.epoll_create1(EpollCloexec);
+        if (fd < 0)
+        {
+            throw new BpfException("epoll_create1", Marshal.GetLastPInvokeError(), map.Name);
+        }
+
+        var epoll = new BpfFd(fd);
+        var registration = stackalloc byte[16];
+        new Span<byte>(registration, 16).Clear();
+        *(uint*)registration = EpollIn;
+        if (LibC.epoll_ctl(fd, EpollCtlAdd, map.Fd, registration) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            epoll.Dispose();
+            throw new BpfException("epoll_ctl", errno, map.Name);
+        }
+
+        return epoll;
+    }
+}
+
+/// <summary>Owns an mmap'd range; releasing it unmaps it.</summary>
+internal sealed unsafe class MemoryMapping : SafeHandle
+{
+    private const int MapShared = 0x01;
+    private readonly nuint length;
+
+    private MemoryMapping(void* address, nuint length)
+        : base(IntPtr.Zero, ownsHandle: true)
+    {
+        SetHandle((IntPtr)address);
+        this.length = length;
+    }
+
+    public override bool IsInvalid => handle == IntPtr.Zero || handle == new IntPtr(-1);
+
+    public void* Address => (void*)handle;
+
+    public static MemoryMapping Map(BpfMap map, nuint length, int protection, nint offset)
+    {
+        var address = LibC.mmap(null, length, protection, MapShared, map.Fd, offset);
+        if (address == (void*)-1)
+        {
+            throw new BpfException("mmap", Marshal.GetLastPInvokeError(), $"{map.Name}, {length} bytes at {offset}");
+        }
+
+        return new MemoryMapping(address, length);
+    }
+
+    protected override bool ReleaseHandle() => LibC.munmap((void*)handle, length) == 0;
+}
