@@ -55,6 +55,15 @@ struct {
 	__type(value, struct conn_state);
 } conns SEC(".maps");
 
+/* the same state in the socket itself where the attach method gives a trusted sk (tp_btf, fentry):
+ * a pointer away instead of a hash lookup, and freed with the socket */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct conn_state);
+} conn_storage SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
@@ -217,15 +226,19 @@ static __always_inline int handle_segment(void *ctx, struct sock *sk, const stru
 		     (seg_seq == wl1 && (nwin > snd_wnd || !nwin));
 	wnd_after_zero = (may_update ? nwin : snd_wnd) == 0;
 
-	st = bpf_map_lookup_elem(&conns, &cookie);
+	st = direct ? bpf_sk_storage_get(&conn_storage, sk, NULL, 0) : bpf_map_lookup_elem(&conns, &cookie);
 	if (!st) {
 		fresh.wl1 = wl1;
 		fresh.rcvd_at_wl1 = bytes_received;
 		fresh.zero_window = snd_wnd == 0;
 		fresh.probes_out = probes_out;
 		fresh.backoff = backoff;
-		bpf_map_update_elem(&conns, &cookie, &fresh, BPF_ANY);
-		st = bpf_map_lookup_elem(&conns, &cookie);
+		if (direct) {
+			st = bpf_sk_storage_get(&conn_storage, sk, &fresh, BPF_SK_STORAGE_GET_F_CREATE);
+		} else {
+			bpf_map_update_elem(&conns, &cookie, &fresh, BPF_ANY);
+			st = bpf_map_lookup_elem(&conns, &cookie);
+		}
 		if (!st)
 			return 0;
 		reason |= TCP_EMIT_FIRST;

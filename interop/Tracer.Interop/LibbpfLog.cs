@@ -13,7 +13,10 @@ namespace Tracer.Interop;
 /// </summary>
 public static unsafe class LibbpfLog
 {
+    private const nuint Capacity = 1 << 20;
+    private static readonly Lock Gate = new();
     private static ILogger? logger;
+    private static byte* formatted;
 
     public static void Route(ILogger target)
     {
@@ -31,16 +34,23 @@ public static unsafe class LibbpfLog
             return 0;
         }
 
-        const int capacity = 2048;
-        var buffer = stackalloc byte[capacity];
-        var length = LibC.vsnprintf(buffer, capacity, format, args);
-        if (length < 0)
+        // a verifier log arrives as one message and its end says why a program was refused
+        lock (Gate)
         {
-            return 0;
-        }
+            if (formatted == null)
+            {
+                formatted = (byte*)NativeMemory.Alloc(Capacity);
+            }
 
-        var text = Encoding.UTF8.GetString(buffer, Math.Min(length, capacity - 1)).TrimEnd('\n');
-        target.Log(logLevel, "{Message}", text);
-        return length;
+            var length = LibC.vsnprintf(formatted, Capacity, format, args);
+            if (length < 0)
+            {
+                return 0;
+            }
+
+            var text = Encoding.UTF8.GetString(formatted, Math.Min(length, (int)Capacity - 1)).TrimEnd('\n');
+            target.Log(logLevel, "{Message}", text);
+            return length;
+        }
     }
 }
