@@ -23,7 +23,12 @@ public sealed class StopSignal : IDisposable
     /// <summary>How long to wait in one poll: never past the deadline.</summary>
     public int PollTimeoutMs(int preferred)
     {
-        var left = (deadline - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
+        if (deadline == long.MaxValue)
+        {
+            return preferred;
+        }
+
+        var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline).TotalMilliseconds;
         return (int)Math.Clamp(left, 0, preferred);
     }
 
