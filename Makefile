@@ -49,10 +49,12 @@ clean:
 	rm -rf $(BUILD)
 	$(DOTNET) clean Tracer.sln -c $(CONFIGURATION) --nologo -v quiet
 
-# tracer attach start-up against bpftrace (scripts/bench-attach.sh; results in docs/benchmarks.md).
-# Uses the NativeAOT build too when `make publish` has made it.
+# Overhead and consumer budgets (scripts/bench.sh), then tracer attach start-up against bpftrace
+# (scripts/bench-attach.sh, with the NativeAOT build too when `make publish` has made it).
+# Results and the commands are recorded in docs/benchmarks.md.
 bench: build
 	@scripts/install-deps.sh --bench
+	scripts/bench.sh $(BENCH_ROUNDS)
 	scripts/bench-attach.sh $(BENCH_RUNS)
 
 # NativeAOT build of the tracer command into build/aot/ (not needed by make test)

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Empty programs on the hooks tracer uses: the baseline of the per-invocation cost benchmark. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+SEC("tp_btf/tcp_probe")
+int BPF_PROG(e_tcp_probe)
+{
+	return 0;
+}
+
+SEC("tp_btf/kmem_cache_alloc")
+int BPF_PROG(e_cache_alloc)
+{
+	return 0;
+}
+
+SEC("tp_btf/kmem_cache_free")
+int BPF_PROG(e_cache_free)
+{
+	return 0;
+}
+
+SEC("tp_btf/kmalloc")
+int BPF_PROG(e_kmalloc)
+{
+	return 0;
+}
+
+SEC("tp_btf/kfree")
+int BPF_PROG(e_kfree)
+{
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
