@@ -49,6 +49,23 @@ public sealed class TelemetrySinkTests : IDisposable
     }
 
     [Fact]
+    public void ALeakSuspicionIsASpanCoveringTheGrowthWindowWithTheTopStacks()
+    {
+        var sink = new TelemetrySink(log, Wall);
+        var stack = new Tracer.Analysis.Slab.StackShare(
+            "__sys_socket → sock_alloc_inode", ["__sys_socket", "sock_alloc_inode"], 180_000, 180_000 * 624, [("hrrb", 120_000L), ("apache2", 60_000L)]);
+        sink.Emit(new Tracer.Analysis.Slab.SlabLeakSuspectFinding(Ns(3600), "sock_inode_cache", Ns(3600), 180_000, 180_000 * 624, Ns(1800), 2_100_000, [stack]));
+
+        var span = Assert.Single(spans);
+        Assert.Equal(TracerTelemetry.SlabLeakSuspectSpan, span.DisplayName);
+        Assert.Equal(Wall(0), span.StartTimeUtc);
+        Assert.Equal(TimeSpan.FromHours(1), span.Duration);
+        Assert.Equal("sock_inode_cache", span.GetTagItem(TelemetryAttributes.SlabCache));
+        Assert.Equal(["__sys_socket → sock_alloc_inode"], (string[])span.GetTagItem(TelemetryAttributes.SlabTopStacks)!);
+        Assert.Contains(log.Records, r => r.Message.Contains("sock_inode_cache", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void IgnoredUpdatesAndTheStuckVerdictAreEventsAndTheSpanIsAnError()
     {
         var sink = new TelemetrySink(log, Wall);
