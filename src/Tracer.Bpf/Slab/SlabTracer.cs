@@ -85,6 +85,16 @@ public sealed class SlabTracer : IDisposable
             throw new NotSupportedException("tracer slab needs the BPF ring buffer (Linux 5.8+) for OOM events");
         }
 
+        // /proc/slabinfo is mode 0400: without root, capabilities for BPF are not enough
+        try
+        {
+            File.OpenText(SlabinfoPath).Dispose();
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new NotSupportedException($"{SlabinfoPath} is readable by root only: slab tracking needs root or CAP_DAC_READ_SEARCH besides CAP_BPF and CAP_PERFMON");
+        }
+
         var component = new ComponentLoader(settings, logger).Load(SlabComponent.Component, obj => Configure(obj, options));
         try
         {

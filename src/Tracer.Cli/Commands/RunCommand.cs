@@ -123,7 +123,7 @@ public static class RunCommand
 
                 return new SlabTracking(tracer, text is null ? telemetry : new SlabFanOut(telemetry, new SlabTextOutput(text, growth: false)));
             }
-            catch (Exception e) when (e is BpfException or HookUnavailableException)
+            catch (Exception e) when (e is BpfException or HookUnavailableException or NotSupportedException)
             {
                 logger.LogWarning("slab tracking is off: {Reason}", e.Message);
                 return null;
