@@ -38,6 +38,48 @@ internal abstract class OtlpJsonFileExporter<T>(RotatingFile file, string signal
 
     protected abstract void Write(Utf8JsonWriter w, in Batch<T> batch);
 
+    /// <summary>
+    /// <c>{"resourceX": [{"resource": …, "scopeX": [{"scope": …, "items": [...]}, …]}]}</c>:
+    /// the batch's items grouped by instrumentation scope, in their order within each scope.
+    /// Only for items that stay valid for the whole export (spans, metrics).
+    /// </summary>
+    protected void WriteGroupedByScope(
+        Utf8JsonWriter w, in Batch<T> batch, (string Resource, string Scope, string Items) arrays,
+        Func<T, (string Name, string? Version)> scopeOf, Action<Utf8JsonWriter, T> writeItem)
+    {
+        var byScope = new Dictionary<(string Name, string? Version), List<T>>();
+        foreach (var item in batch)
+        {
+            var scope = scopeOf(item);
+            if (!byScope.TryGetValue(scope, out var items))
+            {
+                byScope[scope] = items = [];
+            }
+
+            items.Add(item);
+        }
+
+        w.WriteStartObject();
+        w.WriteStartArray(arrays.Resource);
+        w.WriteStartObject();
+        OtlpJson.WriteResource(w, ParentProvider.GetResource());
+        w.WriteStartArray(arrays.Scope);
+        foreach (var ((name, version), items) in byScope)
+        {
+            w.WriteStartObject();
+            OtlpJson.WriteScope(w, name, version);
+            w.WriteStartArray(arrays.Items);
+            items.ForEach(item => writeItem(w, item));
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)
@@ -52,40 +94,8 @@ internal abstract class OtlpJsonFileExporter<T>(RotatingFile file, string signal
 /// <summary>Spans as <c>{"resourceSpans": [...]}</c>, one line per batch.</summary>
 internal sealed class OtlpJsonTraceFileExporter(RotatingFile file, ExportHealth health) : OtlpJsonFileExporter<Activity>(file, "spans", health)
 {
-    protected override void Write(Utf8JsonWriter w, in Batch<Activity> batch)
-    {
-        w.WriteStartObject();
-        w.WriteStartArray("resourceSpans");
-        w.WriteStartObject();
-        OtlpJson.WriteResource(w, ParentProvider.GetResource());
-        w.WriteStartArray("scopeSpans");
-        var byScope = new Dictionary<(string, string?), List<Activity>>();
-        foreach (var activity in batch)
-        {
-            var key = (activity.Source.Name, activity.Source.Version);
-            if (!byScope.TryGetValue(key, out var list))
-            {
-                byScope[key] = list = [];
-            }
-
-            list.Add(activity);
-        }
-
-        foreach (var ((name, version), activities) in byScope)
-        {
-            w.WriteStartObject();
-            OtlpJson.WriteScope(w, name, version);
-            w.WriteStartArray("spans");
-            activities.ForEach(a => WriteSpan(w, a));
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-        w.WriteEndObject();
-        w.WriteEndArray();
-        w.WriteEndObject();
-    }
+    protected override void Write(Utf8JsonWriter w, in Batch<Activity> batch) =>
+        WriteGroupedByScope(w, batch, ("resourceSpans", "scopeSpans", "spans"), a => (a.Source.Name, a.Source.Version), WriteSpan);
 
     private static void WriteSpan(Utf8JsonWriter w, Activity a)
     {
@@ -133,6 +143,7 @@ internal sealed class OtlpJsonTraceFileExporter(RotatingFile file, ExportHealth 
 /// <summary>Log records as <c>{"resourceLogs": [...]}</c>, one line per batch, scoped by logger category.</summary>
 internal sealed class OtlpJsonLogFileExporter(RotatingFile file, ExportHealth health) : OtlpJsonFileExporter<LogRecord>(file, "logs", health)
 {
+    // log records are written as they come: the SDK may reuse a record once the enumerator moves on
     protected override void Write(Utf8JsonWriter w, in Batch<LogRecord> batch)
     {
         w.WriteStartObject();
@@ -220,40 +231,8 @@ internal sealed class OtlpJsonMetricFileExporter(RotatingFile file, ExportHealth
     private const int Cumulative = 2;
     private const int Delta = 1;
 
-    protected override void Write(Utf8JsonWriter w, in Batch<Metric> batch)
-    {
-        w.WriteStartObject();
-        w.WriteStartArray("resourceMetrics");
-        w.WriteStartObject();
-        OtlpJson.WriteResource(w, ParentProvider.GetResource());
-        w.WriteStartArray("scopeMetrics");
-        var byScope = new Dictionary<(string, string?), List<Metric>>();
-        foreach (var metric in batch)
-        {
-            var key = (metric.MeterName, metric.MeterVersion);
-            if (!byScope.TryGetValue(key, out var list))
-            {
-                byScope[key] = list = [];
-            }
-
-            list.Add(metric);
-        }
-
-        foreach (var ((name, version), metrics) in byScope)
-        {
-            w.WriteStartObject();
-            OtlpJson.WriteScope(w, name, version);
-            w.WriteStartArray("metrics");
-            metrics.ForEach(m => WriteMetric(w, m));
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-        w.WriteEndObject();
-        w.WriteEndArray();
-        w.WriteEndObject();
-    }
+    protected override void Write(Utf8JsonWriter w, in Batch<Metric> batch) =>
+        WriteGroupedByScope(w, batch, ("resourceMetrics", "scopeMetrics", "metrics"), m => (m.MeterName, m.MeterVersion), WriteMetric);
 
     private static void WriteMetric(Utf8JsonWriter w, Metric m)
     {
