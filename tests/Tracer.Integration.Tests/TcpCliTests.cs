@@ -56,6 +56,23 @@ public sealed class TcpCliTests
         }
     }
 
+    [KernelFact]
+    public void RecordWritesAFileOnlyItsOwnerCanRead()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"tracer-record-{Environment.ProcessId}.trec");
+        try
+        {
+            var result = TracerProcess.Run("record", "-o", path, "--duration", "1");
+            Assert.True(result.ExitCode == 0, result.Stderr);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+            Assert.Equal(0, TracerProcess.Run("replay", path).ExitCode);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public void ReplayOfTheIncidentIsStuckWithExitThree()
     {

@@ -23,7 +23,15 @@ public static class RecordCommand
             var settings = kernel.Settings(parsed, logging);
             var path = parsed.GetValue(outputFile)!.FullName;
             var logger = logging.CreateLogger("record");
-            using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+            // a recording names hosts, ports and processes: readable by its owner only
+            using var file = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.Create,
+                Access = FileAccess.Write,
+                Share = FileShare.Read,
+                BufferSize = 1 << 16,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
             using var writer = new RecordingWriter(file, KernelSupport.KernelRelease);
             var status = LiveTcp.Run(settings, options, tcp.Analysis(parsed), parsed.GetValue(tcp.Duration), json: false, "tracer record", logger, sample => writer.Write(sample));
             writer.Flush();
