@@ -3,10 +3,10 @@
  * The slab allocator: per-cache counts aggregated in the kernel, sampled
  * attribution of outstanding objects, and the OOM killer's victims.
  *
- * Nothing crosses to user space per allocation: counts live in a per-CPU hash
- * that user space sums once per interval; one allocation in sample_every is
- * also remembered (stack, pid, comm, time) until it is freed. Only OOM events
- * go through the ring buffer.
+ * Nothing crosses to user space per allocation: counts live in a per-CPU array
+ * that user space sums once per interval; objects whose address falls in the
+ * sample (about one in sample_every) are also remembered (stack, pid, comm,
+ * time) until freed. Only OOM events go through the ring buffer.
  *
  * Every hook is a kmem tracepoint, reached as tp_btf, raw_tp or a classic
  * tracepoint. There is no fentry/kprobe variant of the allocation hooks:
@@ -24,14 +24,14 @@
 #define STACK_DEPTH 32
 
 /* set between open and load */
-const volatile __u32 sample_every = 64; /* 1 = every allocation */
+const volatile __u32 sample_threshold = 0xffffffff / 64; /* an address is sampled when its hash is below */
 const volatile __u64 kmalloc_max_cache_size = 8192; /* larger kmallocs come from the page allocator */
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 2048);
-	__type(key, struct slab_cache_key);
-	__type(value, struct slab_cache_counts);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TRACER_SLAB_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct slab_cache_slot);
 } caches SEC(".maps");
 
 struct {
@@ -99,38 +99,87 @@ static __always_inline void count_stat(__u32 slot)
 		*n += 1;
 }
 
-/* The counters of a cache, created with its info the first time it is seen. */
-static __always_inline struct slab_cache_counts *cache_counts(const struct slab_cache_key *key,
-							      const struct kmem_cache *s, const char *name,
-							      __u64 object_size)
+/* Fibonacci hashing: the high bits of the product depend on every bit of x */
+static __always_inline __u64 mix(__u64 x)
 {
-	struct slab_cache_counts *counts = bpf_map_lookup_elem(&caches, key);
-	struct slab_cache_counts zero = {};
-	struct slab_cache_info info = {};
+	return x * 0x9E3779B97F4A7C15ULL;
+}
 
-	if (counts)
-		return counts;
-	info.object_size = object_size;
+/*
+ * Whether an object is in the attribution sample. The choice depends on the
+ * address alone, so the free path answers it with one multiply and skips the
+ * table for the objects that were never sampled.
+ */
+static __always_inline int sampled(const void *ptr)
+{
+	return (__u32)(mix((__u64)(unsigned long)ptr) >> 32) <= sample_threshold;
+}
+
+static __always_inline int same_key(const struct slab_cache_key *a, const struct slab_cache_key *b)
+{
+	return a->id == b->id && a->kind == b->kind;
+}
+
+static __always_inline void record_info(const struct slab_cache_key *key, const struct kmem_cache *s, const char *name,
+					__u64 object_size, __u64 flags)
+{
+	struct slab_cache_info info = { .object_size = object_size };
+
 	if (s)
 		bpf_probe_read_kernel_str(info.name, sizeof(info.name), BPF_CORE_READ(s, name));
 	else if (name)
 		bpf_probe_read_kernel_str(info.name, sizeof(info.name), name);
-	bpf_map_update_elem(&cache_info, key, &info, BPF_NOEXIST);
-	if (bpf_map_update_elem(&caches, key, &zero, BPF_NOEXIST) && !bpf_map_lookup_elem(&caches, key)) {
-		count_stat(SLAB_STAT_CACHE_TABLE_FULL);
-		return NULL;
+	bpf_map_update_elem(&cache_info, key, &info, flags);
+}
+
+/*
+ * This CPU's slot of a cache, claimed (and its info recorded) the first time
+ * the CPU sees it. hash_of picks the home slot; user space sums slots by key,
+ * so two programs that hash one cache differently only use one more slot.
+ * object_size 0: read it from s, or learn it from a later allocation.
+ */
+static __always_inline struct slab_cache_slot *cache_slot(const struct slab_cache_key *key, __u64 hash_of,
+							   const struct kmem_cache *s, const char *name,
+							   __u64 object_size)
+{
+	__u32 home = mix(hash_of) >> (64 - 10);
+	struct slab_cache_slot *slot;
+
+	_Static_assert(TRACER_SLAB_CACHE_SLOTS == 1 << 10, "home slot takes 10 bits of the hash");
+	for (__u32 i = 0; i < TRACER_SLAB_CACHE_PROBES; i++) {
+		__u32 index = (home + i) & (TRACER_SLAB_CACHE_SLOTS - 1);
+
+		slot = bpf_map_lookup_elem(&caches, &index);
+		if (!slot)
+			return NULL;
+		if (same_key(&slot->key, key)) {
+			/* claimed by a classic free record, which carries no size */
+			if (object_size && !slot->object_size) {
+				slot->object_size = object_size;
+				record_info(key, s, name, object_size, BPF_ANY);
+			}
+			return slot;
+		}
+		if (slot->key.kind)
+			continue;
+		if (!object_size && s)
+			object_size = BPF_CORE_READ(s, size);
+		/* a sized claim overwrites what a sizeless one on another CPU recorded */
+		record_info(key, s, name, object_size, object_size ? BPF_ANY : BPF_NOEXIST);
+		slot->object_size = object_size;
+		slot->key = *key;
+		return slot;
 	}
-	return bpf_map_lookup_elem(&caches, key);
+	count_stat(SLAB_STAT_CACHE_TABLE_FULL);
+	return NULL;
 }
 
 static __always_inline void remember(void *ctx, const void *ptr, const struct slab_cache_key *key, __u64 bytes,
-				     struct slab_cache_counts *counts)
+				     struct slab_cache_slot *slot)
 {
 	struct slab_object obj = {};
 	__u64 id, addr = (__u64)(unsigned long)ptr;
 
-	if (sample_every > 1 && bpf_get_prandom_u32() % sample_every)
-		return;
 	id = bpf_get_current_pid_tgid();
 	obj.alloc_ns = bpf_ktime_get_ns();
 	obj.cache = *key;
@@ -144,58 +193,74 @@ static __always_inline void remember(void *ctx, const void *ptr, const struct sl
 		count_stat(SLAB_STAT_ATTRIBUTION_FULL);
 		return;
 	}
-	counts->sampled += 1;
+	slot->counts.sampled += 1;
 }
 
-static __always_inline void on_alloc(void *ctx, const void *ptr, const struct slab_cache_key *key,
-				     const struct kmem_cache *s, const char *name, __u64 bytes)
+/* object_size 0: read it from s when the slot is claimed */
+static __always_inline void on_alloc(void *ctx, const void *ptr, const struct slab_cache_key *key, __u64 hash_of,
+				     const struct kmem_cache *s, const char *name, __u64 object_size)
 {
-	struct slab_cache_counts *counts;
+	struct slab_cache_slot *slot;
 
 	if (!ptr)
 		return;
-	counts = cache_counts(key, s, name, bytes);
-	if (!counts)
+	slot = cache_slot(key, hash_of, s, name, object_size);
+	if (!slot)
 		return;
 	/* per-CPU values: this CPU's copy, no other writer while the program runs */
-	counts->allocs += 1;
-	counts->alloc_bytes += bytes;
-	remember(ctx, ptr, key, bytes, counts);
+	slot->counts.allocs += 1;
+	slot->counts.alloc_bytes += slot->object_size;
+	if (sampled(ptr))
+		remember(ctx, ptr, key, slot->object_size, slot);
 }
 
-static __always_inline void on_free(const void *ptr, const struct slab_cache_key *key)
+static __always_inline void on_free(const void *ptr, const struct slab_cache_key *key, __u64 hash_of,
+				    const struct kmem_cache *s, const char *name)
 {
-	struct slab_cache_counts *counts;
+	struct slab_cache_slot *slot;
 	__u64 addr = (__u64)(unsigned long)ptr;
 
-	if (!ptr)
-		return;
 	if (key) {
-		counts = bpf_map_lookup_elem(&caches, key);
-		if (counts)
-			counts->frees += 1;
+		slot = cache_slot(key, hash_of, s, name, 0);
+		if (slot)
+			slot->counts.frees += 1;
 	}
-	bpf_map_delete_elem(&outstanding, &addr);
+	if (sampled(ptr))
+		bpf_map_delete_elem(&outstanding, &addr);
 }
 
-static __always_inline void on_free_first(__u32 slot, const void *ptr, const struct slab_cache_key *key)
+/* kfree only retires sampled objects, so only those need the first/backstop handshake */
+static __always_inline int free_matters(const void *ptr, const struct slab_cache_key *key)
 {
-	__u64 *counted = bpf_map_lookup_elem(&free_counted, &slot);
+	return ptr && (key || sampled(ptr));
+}
 
+static __always_inline void on_free_first(__u32 slot, const void *ptr, const struct slab_cache_key *key,
+					  __u64 hash_of, const struct kmem_cache *s, const char *name)
+{
+	__u64 *counted;
+
+	if (!free_matters(ptr, key))
+		return;
+	counted = bpf_map_lookup_elem(&free_counted, &slot);
 	if (counted)
 		*counted = (__u64)(unsigned long)ptr;
-	on_free(ptr, key);
+	on_free(ptr, key, hash_of, s, name);
 }
 
-static __always_inline void on_free_backstop(__u32 slot, const void *ptr, const struct slab_cache_key *key)
+static __always_inline void on_free_backstop(__u32 slot, const void *ptr, const struct slab_cache_key *key,
+					     __u64 hash_of, const struct kmem_cache *s, const char *name)
 {
-	__u64 *counted = bpf_map_lookup_elem(&free_counted, &slot);
+	__u64 *counted;
 
+	if (!free_matters(ptr, key))
+		return;
+	counted = bpf_map_lookup_elem(&free_counted, &slot);
 	if (counted && *counted == (__u64)(unsigned long)ptr) {
 		*counted = 0;
 		return;
 	}
-	on_free(ptr, key);
+	on_free(ptr, key, hash_of, s, name);
 }
 
 static __always_inline struct slab_cache_key pointer_key(const struct kmem_cache *s)
@@ -234,13 +299,22 @@ static __always_inline struct slab_cache_key name_key(const char *name)
 	return key;
 }
 
+/*
+ * The home slot of a cache: its pointer where the program sees it as a number
+ * (raw_tp). tp_btf sees a trusted pointer the verifier does no arithmetic on,
+ * so there it is the first 16 bytes at the cache's name: bytes past the NUL
+ * are stable too, and names that share a prefix only share a home slot.
+ */
+#define BTF_CACHE_HASH(s) (((const __u64 *)(s)->name)[0] ^ (((const __u64 *)(s)->name)[1] * 31))
+#define RAW_CACHE_HASH(s) ((__u64)(unsigned long)(s))
+
 /* kmem_cache_alloc: trace_kmem_cache_alloc(call_site, ptr, s, gfp, node) */
 SEC("tp_btf/kmem_cache_alloc")
 int BPF_PROG(cache_alloc_btf, unsigned long call_site, const void *ptr, struct kmem_cache *s)
 {
 	struct slab_cache_key key = pointer_key(s);
 
-	on_alloc(ctx, ptr, &key, s, NULL, s->size);
+	on_alloc(ctx, ptr, &key, BTF_CACHE_HASH(s), s, NULL, 0);
 	return 0;
 }
 
@@ -249,7 +323,7 @@ int BPF_PROG(cache_alloc_raw, unsigned long call_site, const void *ptr, struct k
 {
 	struct slab_cache_key key = pointer_key(s);
 
-	on_alloc(ctx, ptr, &key, s, NULL, BPF_CORE_READ(s, size));
+	on_alloc(ctx, ptr, &key, RAW_CACHE_HASH(s), s, NULL, 0);
 	return 0;
 }
 
@@ -259,34 +333,35 @@ int cache_alloc_tp(struct trace_event_raw_kmem_cache_alloc *args)
 	const char *name = record_string(args, BPF_CORE_READ(args, __data_loc_name));
 	struct slab_cache_key key = name_key(name);
 
-	on_alloc(args, BPF_CORE_READ(args, ptr), &key, NULL, name, BPF_CORE_READ(args, bytes_alloc));
+	on_alloc(args, BPF_CORE_READ(args, ptr), &key, key.id, NULL, name, BPF_CORE_READ(args, bytes_alloc));
 	return 0;
 }
 
 /* kmem_cache_free: trace_kmem_cache_free(call_site, ptr, s); FIRST or BACKSTOP */
-#define CACHE_FREE_PROGRAMS(suffix, handler)                                                          \
-	SEC("tp_btf/kmem_cache_free")                                                                 \
-	int BPF_PROG(cache_free##suffix##_btf, unsigned long call_site, const void *ptr,               \
-		     const struct kmem_cache *s)                                                      \
-	{                                                                                             \
-		struct slab_cache_key key = pointer_key(s);                                           \
-		handler(FREE_SLOT_CACHE, ptr, &key);                                                  \
-		return 0;                                                                             \
-	}                                                                                             \
-	SEC("raw_tp/kmem_cache_free")                                                                 \
-	int BPF_PROG(cache_free##suffix##_raw, unsigned long call_site, const void *ptr,               \
-		     const struct kmem_cache *s)                                                      \
-	{                                                                                             \
-		struct slab_cache_key key = pointer_key(s);                                           \
-		handler(FREE_SLOT_CACHE, ptr, &key);                                                  \
-		return 0;                                                                             \
-	}                                                                                             \
-	SEC("tracepoint/kmem/kmem_cache_free")                                                        \
-	int cache_free##suffix##_tp(struct trace_event_raw_kmem_cache_free *args)                      \
-	{                                                                                             \
-		struct slab_cache_key key = name_key(record_string(args, BPF_CORE_READ(args, __data_loc_name))); \
-		handler(FREE_SLOT_CACHE, BPF_CORE_READ(args, ptr), &key);                             \
-		return 0;                                                                             \
+#define CACHE_FREE_PROGRAMS(suffix, handler)                                                  \
+	SEC("tp_btf/kmem_cache_free")                                                         \
+	int BPF_PROG(cache_free##suffix##_btf, unsigned long call_site, const void *ptr,       \
+		     const struct kmem_cache *s)                                              \
+	{                                                                                     \
+		struct slab_cache_key key = pointer_key(s);                                   \
+		handler(FREE_SLOT_CACHE, ptr, &key, BTF_CACHE_HASH(s), s, NULL);              \
+		return 0;                                                                     \
+	}                                                                                     \
+	SEC("raw_tp/kmem_cache_free")                                                         \
+	int BPF_PROG(cache_free##suffix##_raw, unsigned long call_site, const void *ptr,       \
+		     const struct kmem_cache *s)                                              \
+	{                                                                                     \
+		struct slab_cache_key key = pointer_key(s);                                   \
+		handler(FREE_SLOT_CACHE, ptr, &key, RAW_CACHE_HASH(s), s, NULL);              \
+		return 0;                                                                     \
+	}                                                                                     \
+	SEC("tracepoint/kmem/kmem_cache_free")                                                \
+	int cache_free##suffix##_tp(struct trace_event_raw_kmem_cache_free *args)              \
+	{                                                                                     \
+		const char *name = record_string(args, BPF_CORE_READ(args, __data_loc_name)); \
+		struct slab_cache_key key = name_key(name);                                   \
+		handler(FREE_SLOT_CACHE, BPF_CORE_READ(args, ptr), &key, key.id, NULL, name); \
+		return 0;                                                                     \
 	}
 
 CACHE_FREE_PROGRAMS(, on_free_first)
@@ -299,7 +374,7 @@ static __always_inline void on_kmalloc(void *ctx, const void *ptr, __u64 bytes_a
 
 	if (bytes_alloc > kmalloc_max_cache_size)
 		return;
-	on_alloc(ctx, ptr, &key, NULL, NULL, bytes_alloc);
+	on_alloc(ctx, ptr, &key, bytes_alloc, NULL, NULL, bytes_alloc);
 }
 
 SEC("tp_btf/kmalloc")
@@ -324,24 +399,24 @@ int kmalloc_tp(struct trace_event_raw_kmalloc *args)
 }
 
 /* kfree: trace_kfree(call_site, ptr) names no cache and no size; it only retires sampled objects */
-#define KFREE_PROGRAMS(suffix, handler)                                                               \
-	SEC("tp_btf/kfree")                                                                           \
-	int BPF_PROG(kfree##suffix##_btf, unsigned long call_site, const void *ptr)                    \
-	{                                                                                             \
-		handler(FREE_SLOT_KFREE, ptr, NULL);                                                  \
-		return 0;                                                                             \
-	}                                                                                             \
-	SEC("raw_tp/kfree")                                                                           \
-	int BPF_PROG(kfree##suffix##_raw, unsigned long call_site, const void *ptr)                    \
-	{                                                                                             \
-		handler(FREE_SLOT_KFREE, ptr, NULL);                                                  \
-		return 0;                                                                             \
-	}                                                                                             \
-	SEC("tracepoint/kmem/kfree")                                                                  \
-	int kfree##suffix##_tp(struct trace_event_raw_kfree *args)                                     \
-	{                                                                                             \
-		handler(FREE_SLOT_KFREE, BPF_CORE_READ(args, ptr), NULL);                             \
-		return 0;                                                                             \
+#define KFREE_PROGRAMS(suffix, handler)                                                       \
+	SEC("tp_btf/kfree")                                                                   \
+	int BPF_PROG(kfree##suffix##_btf, unsigned long call_site, const void *ptr)            \
+	{                                                                                     \
+		handler(FREE_SLOT_KFREE, ptr, NULL, 0, NULL, NULL);                           \
+		return 0;                                                                     \
+	}                                                                                     \
+	SEC("raw_tp/kfree")                                                                   \
+	int BPF_PROG(kfree##suffix##_raw, unsigned long call_site, const void *ptr)            \
+	{                                                                                     \
+		handler(FREE_SLOT_KFREE, ptr, NULL, 0, NULL, NULL);                           \
+		return 0;                                                                     \
+	}                                                                                     \
+	SEC("tracepoint/kmem/kfree")                                                          \
+	int kfree##suffix##_tp(struct trace_event_raw_kfree *args)                             \
+	{                                                                                     \
+		handler(FREE_SLOT_KFREE, BPF_CORE_READ(args, ptr), NULL, 0, NULL, NULL);      \
+		return 0;                                                                     \
 	}
 
 KFREE_PROGRAMS(, on_free_first)

@@ -37,10 +37,11 @@ struct conn_state {
 	__u64 rcvd_at_wl1;
 	__u64 lag_bucket;
 	__u32 wl1;
+	__u32 lost; /* samples not delivered since the last one that was */
 	__u8 zero_window;
 	__u8 probes_out;
 	__u8 backoff;
-	__u8 __pad;
+	__u8 __pad[5];
 };
 
 struct {
@@ -70,6 +71,21 @@ struct {
 	__type(key, __u64); /* socket cookie */
 	__type(value, struct tcp_owner);
 } owners SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32); /* enum tcp_detail */
+} detail SEC(".maps");
+
+/* samples not sent under TCP_DETAIL_VERDICT, per CPU */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} suppressed SEC(".maps");
 
 /* samples the ring or perf buffer had no room for, per CPU */
 struct {
@@ -122,16 +138,31 @@ static __always_inline __u64 socket_cgroup(struct sock *sk)
 	return BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
 }
 
-static __always_inline void count_drop(void)
+static __always_inline void count(void *per_cpu_counter)
 {
 	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(&drops, &zero);
+	__u64 *n = bpf_map_lookup_elem(per_cpu_counter, &zero);
 
 	if (n)
 		*n += 1;
 }
 
-static __always_inline void submit(void *ctx, struct tcp_window_event *ev, int urgent)
+/* the reasons that carry no verdict: sent only under TCP_DETAIL_FULL */
+static __always_inline __u32 routine_reasons(int at_zero_window)
+{
+	return TCP_EMIT_FIRST | TCP_EMIT_PROBES | TCP_EMIT_EVERY_SEGMENT | (at_zero_window ? 0 : TCP_EMIT_HEARTBEAT);
+}
+
+static __always_inline int verdict_only(void)
+{
+	__u32 zero = 0;
+	__u32 *level = bpf_map_lookup_elem(&detail, &zero);
+
+	return level && *level == TCP_DETAIL_VERDICT;
+}
+
+/* 0 when the sample is in the buffer */
+static __always_inline long submit(void *ctx, struct tcp_window_event *ev, int urgent)
 {
 	long err;
 
@@ -146,7 +177,8 @@ static __always_inline void submit(void *ctx, struct tcp_window_event *ev, int u
 		err = bpf_ringbuf_output(&events, ev, sizeof(*ev), flags);
 	}
 	if (err)
-		count_drop();
+		count(&drops);
+	return err;
 }
 
 /* per-CPU scratch: the event is too large for the 512-byte BPF stack budget with the rest */
@@ -164,20 +196,29 @@ struct {
  * program keeps only one kind.
  */
 #define GET(direct, ptr, field) ((direct) ? (ptr)->field : BPF_CORE_READ(ptr, field))
+
+/* a plain load that the kernel guards like a probe read (PTR_UNTRUSTED): no helper call; Linux 6.2+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+#define CAST(ptr, type) ((type *)bpf_rdonly_cast((ptr), bpf_core_type_id_kernel(type)))
 #define GET_BITFIELD(direct, ptr, field) \
 	((direct) ? BPF_CORE_READ_BITFIELD(ptr, field) : BPF_CORE_READ_BITFIELD_PROBED(ptr, field))
 
+/*
+ * cookie is 0 when the program has a trusted sk to ask bpf_get_socket_cookie()
+ * with: asked only when needed, as most segments change nothing.
+ */
 static __always_inline int handle_segment(void *ctx, struct sock *sk, const struct sk_buff *skb, __u64 cookie,
 					  const int direct)
 {
-	struct tcp_sock *tp = direct ? bpf_skc_to_tcp_sock(sk) : (struct tcp_sock *)sk;
+	/* every socket on these paths is a full TCP socket */
+	struct tcp_sock *tp = direct ? CAST(sk, struct tcp_sock) : (struct tcp_sock *)sk;
 	struct inet_connection_sock *icsk = (struct inet_connection_sock *)tp;
 	struct tcp_skb_cb *cb = (struct tcp_skb_cb *)&skb->cb[0];
 	struct tcp_window_event *ev;
 	struct conn_state *st, fresh = {};
 	struct tcp_owner *own;
 	__u32 zero = 0, reason = 0, snd_una, snd_wnd, wl1, seg_seq, seg_ack, nwin;
-	__u64 now, lag, bucket, bytes_received;
+	__u64 now, last_seen_ns, lag, bucket, bytes_received;
 	__u16 family, sport, dport, raw_win;
 	__u8 wscale, probes_out, backoff;
 	unsigned char *head;
@@ -196,6 +237,8 @@ static __always_inline int handle_segment(void *ctx, struct sock *sk, const stru
 	if (filter_cgroup && socket_cgroup(sk) != filter_cgroup)
 		return 0;
 
+	if (direct && !cookie && (filter_tgid || filter_comm[0]))
+		cookie = bpf_get_socket_cookie(sk);
 	/* an owner not yet seen in process context passes; user space attributes it from /proc */
 	own = filter_tgid || filter_comm[0] ? bpf_map_lookup_elem(&owners, &cookie) : NULL;
 	if (own && filter_tgid && own->tgid != filter_tgid)
@@ -212,14 +255,20 @@ static __always_inline int handle_segment(void *ctx, struct sock *sk, const stru
 	wscale = GET_BITFIELD(direct, tp, rx_opt.snd_wscale);
 	head = GET(direct, skb, head);
 	thoff = GET(direct, skb, transport_header);
-	raw_win = 0;
-	bpf_probe_read_kernel(&raw_win, sizeof(raw_win), head + thoff + offsetof(struct tcphdr, window));
+	if (direct) {
+		raw_win = CAST(head + thoff, struct tcphdr)->window;
+	} else {
+		raw_win = 0;
+		bpf_probe_read_kernel(&raw_win, sizeof(raw_win), head + thoff + offsetof(struct tcphdr, window));
+	}
 	raw_win = bpf_ntohs(raw_win);
 	nwin = (__u32)raw_win << wscale;
 	bytes_received = GET(direct, tp, bytes_received);
 	probes_out = GET(direct, icsk, icsk_probes_out);
 	backoff = GET(direct, icsk, icsk_backoff);
-	now = bpf_ktime_get_ns();
+	/* the socket's own clock (tcp_clock_ns() / 1000, refreshed per segment) spares a clock read
+	 * per segment; it may lag the last emission, hence the signed difference below */
+	last_seen_ns = GET(direct, tp, tcp_mstamp) * 1000;
 
 	/* tcp_may_update_window(), net/ipv4/tcp_input.c (the !nwin case is Linux 6.x) */
 	may_update = seq_after(seg_ack, snd_una) || seq_after(seg_seq, wl1) ||
@@ -270,13 +319,21 @@ static __always_inline int handle_segment(void *ctx, struct sock *sk, const stru
 		st->backoff = backoff;
 		reason |= TCP_EMIT_PROBES;
 	}
-	if (now - st->last_emit_ns >= heartbeat_ns)
+	if ((__s64)(last_seen_ns - st->last_emit_ns) >= (__s64)heartbeat_ns)
 		reason |= TCP_EMIT_HEARTBEAT;
 	if (every_segment)
 		reason |= TCP_EMIT_EVERY_SEGMENT;
+	if (reason && verdict_only() && !(reason & ~routine_reasons(st->zero_window))) {
+		count(&suppressed);
+		st->last_emit_ns = last_seen_ns; /* one suppressed heartbeat per interval, as FULL would send */
+		return 0;
+	}
 	if (!reason)
 		return 0;
+	now = bpf_ktime_get_ns();
 	st->last_emit_ns = now;
+	if (direct && !cookie)
+		cookie = bpf_get_socket_cookie(sk);
 
 	ev = bpf_map_lookup_elem(&scratch, &zero);
 	if (!ev)
@@ -320,8 +377,15 @@ static __always_inline int handle_segment(void *ctx, struct sock *sk, const stru
 	ev->probes_out = probes_out;
 	ev->backoff = backoff;
 	ev->pending = GET(direct, icsk, icsk_pending);
-	__builtin_memset(ev->__pad, 0, sizeof(ev->__pad));
-	submit(ctx, ev, urgent);
+	ev->lost_before = st->lost;
+	if (submit(ctx, ev, urgent)) {
+		st->lost += 1;
+		/* a lost zero-window transition is emitted again by the next segment */
+		if (reason & (TCP_EMIT_ZERO_WND_ENTER | TCP_EMIT_ZERO_WND_LEAVE))
+			st->zero_window = !wnd_after_zero;
+		return 0;
+	}
+	st->lost = 0;
 	return 0;
 }
 
@@ -329,7 +393,7 @@ static __always_inline int handle_segment(void *ctx, struct sock *sk, const stru
 SEC("fentry/tcp_ack")
 int BPF_PROG(tcp_ack_fentry, struct sock *sk, const struct sk_buff *skb)
 {
-	return handle_segment(ctx, sk, skb, socket_cookie(sk), 1);
+	return handle_segment(ctx, sk, skb, 0, 1);
 }
 
 SEC("kprobe/tcp_ack")
@@ -342,7 +406,7 @@ int BPF_KPROBE(tcp_ack_kprobe, struct sock *sk, const struct sk_buff *skb)
 SEC("tp_btf/tcp_probe")
 int BPF_PROG(tcp_probe_btf, struct sock *sk, const struct sk_buff *skb)
 {
-	return handle_segment(ctx, sk, skb, bpf_get_socket_cookie(sk), 1);
+	return handle_segment(ctx, sk, skb, 0, 1);
 }
 
 SEC("raw_tp/tcp_probe")

@@ -26,6 +26,17 @@ enum tcp_emit_reason {
 	TCP_EMIT_FIRST = 1 << 7, /* first segment seen on this connection */
 };
 
+/*
+ * User space → kernel (the detail map): how much the always-on mode can
+ * afford. Under VERDICT only what a verdict rests on is sent (zero-window
+ * transitions, ignored updates, wl1 lag steps, heartbeats of connections at
+ * zero window); the rest is counted in the suppressed map.
+ */
+enum tcp_detail {
+	TCP_DETAIL_FULL = 0,
+	TCP_DETAIL_VERDICT = 1,
+};
+
 /* icsk_pending: which retransmit-class timer is armed (ICSK_TIME_*). */
 enum tcp_pending_timer {
 	TCP_TIMER_NONE = 0,
@@ -68,7 +79,7 @@ struct tcp_window_event {
 	__u8 backoff; /* icsk_backoff */
 	__u8 pending; /* enum tcp_pending_timer */
 	char owner_comm[TRACER_COMM_LEN];
-	__u8 __pad[4];
+	__u32 lost_before; /* this connection's samples the buffer had no room for since its last delivered one */
 };
 
 _Static_assert(sizeof(struct tcp_window_event) == 152, "tcp_window_event layout changed");
@@ -118,6 +129,22 @@ struct slab_cache_counts {
 };
 
 _Static_assert(sizeof(struct slab_cache_counts) == 32, "slab_cache_counts layout changed");
+
+/*
+ * One slot of the per-CPU cache table (a per-CPU array: the lookup is inlined,
+ * no hash, no lock). A cache hashes to the same slot on every CPU; kind 0 marks
+ * a slot this CPU has not claimed. User space sums the slots by key.
+ */
+#define TRACER_SLAB_CACHE_SLOTS 1024
+#define TRACER_SLAB_CACHE_PROBES 4 /* slots tried after the home slot is taken by another cache */
+
+struct slab_cache_slot {
+	struct slab_cache_key key;
+	struct slab_cache_counts counts;
+	__u64 object_size; /* s->size when claimed, so allocations need not read it */
+};
+
+_Static_assert(sizeof(struct slab_cache_slot) == 56, "slab_cache_slot layout changed");
 
 /* Written once, when a cache is first seen. */
 struct slab_cache_info {

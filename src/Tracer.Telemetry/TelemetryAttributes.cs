@@ -15,10 +15,14 @@ public static class TelemetryAttributes
     public const string ProcessPid = "process.pid";
     public const string ProcessExecutableName = "process.executable.name";
     public const string HostName = "host.name";
+    public const string CpuLogicalNumber = "cpu.logical_number";
     public const string ServiceName = "service.name";
 
     public const string FindingKind = "tracer.finding.kind";
     public const string FindingSeverity = "tracer.finding.severity";
+    public const string FindingLostSamples = "tracer.finding.lost_samples";
+    public const string OverheadDetailLevel = "tracer.overhead.detail_level";
+    public const string OverheadSamplesPerSecond = "tracer.overhead.samples_per_second";
 
     public const string TcpCookie = "tracer.tcp.cookie";
     public const string TcpTrigger = "tracer.tcp.trigger";

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Tracer.Analysis;
 using Tracer.Analysis.Findings;
+using Tracer.Analysis.Overhead;
 using Tracer.Analysis.Slab;
 using Tracer.Analysis.Tcp;
 using static Tracer.Telemetry.TelemetryAttributes;
@@ -105,7 +106,9 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
         }
 
         TracerTelemetry.Findings.Add(1, new(FindingKind, finding.Kind), new(FindingSeverity, FindingJson.SeverityName(finding.Severity)));
-        var attributes = ConnectionAttributes(finding);
+        var attributes = finding is OverheadStepFinding step
+            ? [new(OverheadDetailLevel, FindingJson.LevelName(step.To)), new(OverheadSamplesPerSecond, step.SamplesPerSecond)]
+            : ConnectionAttributes(finding);
         attributes.InsertRange(0, [new(FindingKind, finding.Kind), new(FindingSeverity, FindingJson.SeverityName(finding.Severity))]);
         Log(finding.Severity, finding.Message, finding.Kind, attributes, episode);
 
@@ -146,9 +149,10 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
     /// Once per housekeeping tick: the wl1 lag of every connection that received data since
     /// the previous tick goes into the histogram, and the gauges take the current state.
     /// </summary>
-    public void Tick(IEnumerable<ConnectionView> connections, ulong nowNs, ulong eventsSeen, ulong eventsDropped, IReadOnlyList<SlabCacheGauge>? slabCaches = null)
+    public void Tick(IEnumerable<ConnectionView> connections, ulong nowNs, LoadState load, IReadOnlyList<SlabCacheGauge>? slabCaches = null)
     {
         ArgumentNullException.ThrowIfNull(connections);
+        ArgumentNullException.ThrowIfNull(load);
         long count = 0, stalls = 0, stuck = 0, maxLag = 0;
         foreach (var c in connections)
         {
@@ -168,8 +172,8 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
         }
 
         lastTickNs = nowNs;
-        TracerTelemetry.Publish(new TelemetryGauges(count, stalls, stuck, maxLag, Int(eventsSeen), Int(eventsDropped),
-            slabCaches ?? TracerTelemetry.Current.SlabCaches));
+        TracerTelemetry.Publish(new TelemetryGauges(count, stalls, stuck, maxLag, Int(load.Samples), load.DroppedPerCpu.Select(Int).ToArray(),
+            Int(load.Suppressed), (int)load.Level, slabCaches ?? TracerTelemetry.Current.SlabCaches));
     }
 
     private Activity? Begin(Finding finding, ulong zeroSinceNs)
@@ -270,6 +274,11 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
         {
             attributes.Add(new(ProcessPid, (long)f.Pid));
             attributes.Add(new(ProcessExecutableName, f.Comm));
+        }
+
+        if (f.PossiblyIncomplete)
+        {
+            attributes.Add(new(FindingLostSamples, Int(f.LostSamples)));
         }
 
         return attributes;

@@ -33,6 +33,8 @@ public static class TracerTelemetry
     public const string SlabGrowthBytesRateMetric = "tracer.slab.growth_rate.bytes";
     public const string EventsMetric = "tracer.events";
     public const string EventsDroppedMetric = "tracer.events.dropped";
+    public const string EventsSuppressedMetric = "tracer.events.suppressed";
+    public const string DetailLevelMetric = "tracer.overhead.detail_level";
     public const string FindingsMetric = "tracer.findings";
     public const string ExportLostMetric = "tracer.telemetry.lost";
 
@@ -81,7 +83,13 @@ public static class TracerTelemetry
         EventsMetric, () => gauges.EventsSeen, "{event}", "Kernel events (samples) read");
 
     public static ObservableCounter<long> EventsDropped { get; } = Meter.CreateObservableCounter(
-        EventsDroppedMetric, () => gauges.EventsDropped, "{event}", "Kernel events dropped because the buffer was full");
+        EventsDroppedMetric, ObserveDropsPerCpu, "{event}", "Kernel events dropped because the buffer was full, per CPU");
+
+    public static ObservableCounter<long> EventsSuppressed { get; } = Meter.CreateObservableCounter(
+        EventsSuppressedMetric, () => gauges.EventsSuppressed, "{event}", "Kernel events counted instead of sent while overhead control held detail down");
+
+    public static ObservableGauge<int> DetailLevel { get; } = Meter.CreateObservableGauge(
+        DetailLevelMetric, () => gauges.DetailLevel, "1", "Overhead control: 0 every change is sent, 1 only what verdicts rest on");
 
     public static ObservableGauge<long> SlabObjects { get; } = Meter.CreateObservableGauge(
         SlabObjectsMetric, () => PerCache<long>(c => c.Objects), "{object}", "Active objects per slab cache");
@@ -99,6 +107,15 @@ public static class TracerTelemetry
     public static void Publish(TelemetryGauges latest) => Volatile.Write(ref gauges, latest);
 
     internal static TelemetryGauges Current => Volatile.Read(ref gauges);
+
+    private static IEnumerable<Measurement<long>> ObserveDropsPerCpu()
+    {
+        var perCpu = Current.EventsDroppedPerCpu;
+        for (var cpu = 0; cpu < perCpu.Count; cpu++)
+        {
+            yield return new Measurement<long>(perCpu[cpu], new KeyValuePair<string, object?>(TelemetryAttributes.CpuLogicalNumber, (long)cpu));
+        }
+    }
 
     private static IEnumerable<Measurement<long>> ObserveStalls()
     {
@@ -122,10 +139,10 @@ public static class TracerTelemetry
 
 /// <summary>What the observable instruments report: totals and the state of the latest housekeeping tick.</summary>
 public sealed record TelemetryGauges(
-    long Connections, long ActiveStalls, long StuckStalls, long Wl1LagMaxBytes, long EventsSeen, long EventsDropped,
-    IReadOnlyList<SlabCacheGauge> SlabCaches)
+    long Connections, long ActiveStalls, long StuckStalls, long Wl1LagMaxBytes, long EventsSeen, IReadOnlyList<long> EventsDroppedPerCpu,
+    long EventsSuppressed, int DetailLevel, IReadOnlyList<SlabCacheGauge> SlabCaches)
 {
-    public static TelemetryGauges Empty { get; } = new(0, 0, 0, 0, 0, 0, []);
+    public static TelemetryGauges Empty { get; } = new(0, 0, 0, 0, 0, [], 0, 0, []);
 }
 
 /// <summary>One slab cache's size and growth after the latest interval; sizes are null when unknown.</summary>

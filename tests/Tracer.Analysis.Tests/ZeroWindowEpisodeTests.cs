@@ -57,6 +57,29 @@ public sealed class ZeroWindowEpisodeTests
     }
 
     [Fact]
+    public void SamplesLostDuringAnEpisodeMarkItsFindingsPossiblyIncomplete()
+    {
+        var episode = Episode();
+        episode[3] = episode[3] with { LostBefore = 7 };
+        var findings = Analysis.Run(episode);
+
+        var end = Assert.IsType<ZeroWindowEndFinding>(findings[^1]);
+        Assert.True(end.PossiblyIncomplete);
+        Assert.Equal(7UL, end.LostSamples);
+        Assert.False(findings[0].PossiblyIncomplete, "the start was reported before the loss");
+    }
+
+    [Fact]
+    public void LossesBeforeAnEpisodeDoNotMarkIt()
+    {
+        var episode = Episode();
+        episode[0] = episode[0] with { LostBefore = 3 };
+        var findings = Analysis.Run(episode);
+
+        Assert.All(findings, f => Assert.False(f.PossiblyIncomplete, f.Kind));
+    }
+
+    [Fact]
     public void BlipsShorterThanTheReportThresholdAreCountedNotReported()
     {
         var episode = Episode();

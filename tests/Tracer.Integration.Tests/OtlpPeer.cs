@@ -75,7 +75,8 @@ public sealed class OtlpPeer : IDisposable
     public IEnumerable<string> MetricNames() =>
         requests.Where(r => r.TryGetProperty("resourceMetrics", out _))
             .SelectMany(r => r.GetProperty("resourceMetrics").EnumerateArray())
-            .SelectMany(rm => rm.GetProperty("scopeMetrics").EnumerateArray())
+            // the protobuf JSON mapping omits empty repeated fields: an export made before any instrument existed has none
+            .SelectMany(rm => rm.TryGetProperty("scopeMetrics", out var scopes) ? scopes.EnumerateArray() : default)
             .SelectMany(sm => sm.GetProperty("metrics").EnumerateArray())
             .Select(m => m.GetProperty("name").GetString()!);
 

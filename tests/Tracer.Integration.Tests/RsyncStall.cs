@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using Xunit.Abstractions;
 
 namespace Tracer.Integration.Tests;
@@ -13,14 +12,10 @@ namespace Tracer.Integration.Tests;
 /// sender then has unsent data, a zero send window and its persist timer firing.
 /// Every process is ended by pid and the temporary directory removed on dispose.
 /// </summary>
-public sealed partial class RsyncStall : IDisposable
+public sealed class RsyncStall : IDisposable
 {
     public const int Port = 873;
     private const long FileBytes = 800L << 20;
-    private const int SigKill = 9;
-    private const int SigTerm = 15;
-    private const int SigCont = 18;
-    private const int SigStop = 19;
 
     private readonly ITestOutputHelper output;
     private readonly string directory;
@@ -67,28 +62,28 @@ public sealed partial class RsyncStall : IDisposable
     }
 
     /// <summary>SIGCONT to the client: it reads again and the sender's window reopens.</summary>
-    public void Resume() => clientPids.ForEach(pid => kill(pid, SigCont));
+    public void Resume() => clientPids.ForEach(pid => Signals.Send(pid, Signals.SigCont));
 
     public void Dispose()
     {
         foreach (var pid in clientPids)
         {
-            kill(pid, SigCont);
-            kill(pid, SigKill);
+            Signals.Send(pid, Signals.SigCont);
+            Signals.Send(pid, Signals.SigKill);
         }
 
         client?.WaitForExit(5000);
         client?.Dispose();
-        kill(daemon.Id, SigTerm);
+        Signals.Send(daemon.Id, Signals.SigTerm);
         if (!daemon.WaitForExit(5000))
         {
-            kill(daemon.Id, SigKill);
+            Signals.Send(daemon.Id, Signals.SigKill);
             daemon.WaitForExit(5000);
         }
 
         foreach (var child in ChildrenOf(daemon.Id))
         {
-            kill(child, SigKill);
+            Signals.Send(child, Signals.SigKill);
         }
 
         daemon.Dispose();
@@ -130,7 +125,7 @@ public sealed partial class RsyncStall : IDisposable
 
         // the client forks a receiver; both hold the socket, both stop reading
         clientPids = [client.Id, .. ChildrenOf(client.Id)];
-        clientPids.ForEach(pid => kill(pid, SigStop));
+        clientPids.ForEach(pid => Signals.Send(pid, Signals.SigStop));
         output.WriteLine($"rsync daemon {daemon.Id}, client {string.Join(",", clientPids)} stopped after {deadline.ElapsedMilliseconds} ms");
 
         // the daemon's readiness probe child is gone by now; the one left serves the client
@@ -183,7 +178,4 @@ public sealed partial class RsyncStall : IDisposable
         process.BeginErrorReadLine();
         return process;
     }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int kill(int pid, int signal);
 }

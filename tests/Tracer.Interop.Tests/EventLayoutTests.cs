@@ -17,6 +17,7 @@ public sealed class EventLayoutTests
         { "tcpwin", "tcp_owner", typeof(TcpOwner) },
         { "slab", "slab_cache_key", typeof(SlabCacheKey) },
         { "slab", "slab_cache_counts", typeof(SlabCacheCounts) },
+        { "slab", "slab_cache_slot", typeof(SlabCacheSlot) },
         { "slab", "slab_cache_info", typeof(SlabCacheInfo) },
         { "slab", "slab_object", typeof(SlabObject) },
         { "slab", "slab_oom_event", typeof(SlabOomEvent) },

@@ -29,6 +29,18 @@ public struct SlabCacheCounts
     public ulong sampled;
 }
 
+/// <summary>C# mirror of <c>struct slab_cache_slot</c>: one CPU's slot of the per-CPU cache table.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct SlabCacheSlot
+{
+    /// <summary><c>TRACER_SLAB_CACHE_SLOTS</c>.</summary>
+    public const int Count = 1024;
+
+    public SlabCacheKey key;
+    public SlabCacheCounts counts;
+    public ulong object_size;
+}
+
 /// <summary>C# mirror of <c>struct slab_cache_info</c>.</summary>
 [StructLayout(LayoutKind.Sequential)]
 public unsafe struct SlabCacheInfo

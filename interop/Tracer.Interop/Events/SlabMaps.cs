@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Tracer.Interop.Native;
 
 namespace Tracer.Interop.Events;
@@ -48,36 +49,19 @@ public static unsafe class SlabMaps
         return length >= recursionMissesOffset + sizeof(ulong) ? *(ulong*)(info + recursionMissesOffset) : 0;
     }
 
-    /// <summary>Sums a per-CPU hash's value over every possible CPU, field by field as u64s; false when the key is gone.</summary>
-    public static bool TrySumPerCpu<TKey, TValue>(this BpfMap map, TKey key, out TValue sum)
+    /// <summary>Every possible CPU's value of a per-CPU map's key, one element per CPU; false when the key is absent.</summary>
+    public static bool TryLookupPerCpu<TKey, TValue>(this BpfMap map, TKey key, Span<TValue> perCpu)
         where TKey : unmanaged
         where TValue : unmanaged
     {
-        var cpus = Errno.Check(LibBpf.libbpf_num_possible_cpus(), "libbpf_num_possible_cpus");
-        var stride = (sizeof(TValue) + 7) & ~7;
-        var words = sizeof(TValue) / sizeof(ulong);
-        Span<byte> values = stackalloc byte[cpus * stride];
-        sum = default;
-        if (!map.TryLookup(key, values))
+        // the kernel copies per-CPU values at an 8-byte stride
+        if (sizeof(TValue) % 8 != 0 || perCpu.Length != PossibleCpus)
         {
-            return false;
+            throw new ArgumentException($"{map.Name}: per-CPU values of {typeof(TValue).Name} need one element per possible CPU and a size that is a multiple of 8");
         }
 
-        fixed (TValue* target = &sum)
-        {
-            var total = (ulong*)target;
-            for (var cpu = 0; cpu < cpus; cpu++)
-            {
-                fixed (byte* slot = values.Slice(cpu * stride, stride))
-                {
-                    for (var w = 0; w < words; w++)
-                    {
-                        total[w] += ((ulong*)slot)[w];
-                    }
-                }
-            }
-        }
-
-        return true;
+        return map.TryLookup(key, MemoryMarshal.AsBytes(perCpu));
     }
+
+    public static int PossibleCpus => Errno.Check(LibBpf.libbpf_num_possible_cpus(), "libbpf_num_possible_cpus");
 }

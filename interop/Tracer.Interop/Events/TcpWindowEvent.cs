@@ -39,7 +39,7 @@ public unsafe struct TcpWindowEvent
     public byte backoff;
     public byte pending;
     public fixed byte owner_comm[CommLength];
-    public fixed byte __pad[4];
+    public uint lost_before;
 }
 
 /// <summary>C# mirror of <c>struct tcp_owner</c>: value of the <c>owners</c> map, keyed by socket cookie.</summary>

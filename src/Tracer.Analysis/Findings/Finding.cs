@@ -25,4 +25,10 @@ public abstract record Finding(ulong TimestampNs, ulong Cookie, int Pid, string 
     public abstract Severity Severity { get; }
 
     public abstract string Message { get; }
+
+    /// <summary>Samples of this connection lost (kernel buffer full) over the span the finding covers.</summary>
+    public ulong LostSamples { get; init; }
+
+    /// <summary>True when <see cref="LostSamples"/> is not 0: the finding rests on an incomplete sample stream.</summary>
+    public bool PossiblyIncomplete => LostSamples > 0;
 }

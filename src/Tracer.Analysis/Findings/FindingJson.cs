@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tracer.Analysis.Overhead;
 using Tracer.Analysis.Tcp;
 
 namespace Tracer.Analysis.Findings;
@@ -18,8 +19,17 @@ public static class FindingJson
         w.WriteNumber("pid", f.Pid);
         w.WriteString("comm", f.Comm);
         EndpointJson.Write(w, f.Endpoints);
+        w.WriteBoolean("possibly_incomplete", f.PossiblyIncomplete);
+        w.WriteNumber("lost_samples", f.LostSamples);
         switch (f)
         {
+            case OverheadStepFinding step:
+                w.WriteString("from", LevelName(step.From));
+                w.WriteString("to", LevelName(step.To));
+                w.WriteNumber("samples_per_second", Math.Round(step.SamplesPerSecond, 1));
+                w.WriteNumber("dropped", step.Dropped);
+                w.WriteNumber("budget_per_second", step.BudgetPerSecond);
+                break;
             case Wl1LagFinding lag:
                 w.WriteNumber("wl1_lag_bytes", lag.Wl1LagBytes);
                 w.WriteNumber("threshold_bytes", lag.ThresholdBytes);
@@ -113,4 +123,6 @@ public static class FindingJson
         w.WriteNumber("advertised_window_max", e.MaxAdvertisedWindow);
         w.WriteNumber("ignored_updates", e.IgnoredUpdates);
     }
+
+    public static string LevelName(DetailLevel level) => level == DetailLevel.Full ? "full" : "verdict";
 }

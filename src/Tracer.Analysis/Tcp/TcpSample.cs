@@ -65,6 +65,12 @@ public readonly record struct TcpSample
     /// </summary>
     public ulong? Wl1MovedAtBytesReceived { get; init; }
 
+    /// <summary>
+    /// Samples of this connection the kernel had no buffer room for since the
+    /// previous delivered one: what the analyzer concludes about the gap may be incomplete.
+    /// </summary>
+    public uint LostBefore { get; init; }
+
     /// <summary>The window the segment advertises, scaled: seg_win &lt;&lt; snd_wscale.</summary>
     public ulong AdvertisedWindow => (ulong)SegWin << SndWscale;
 }

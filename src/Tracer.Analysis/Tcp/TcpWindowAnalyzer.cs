@@ -103,6 +103,7 @@ public sealed class TcpWindowAnalyzer
         c.LastSeenNs = Math.Max(c.LastSeenNs, s.TimestampNs);
         c.Samples++;
 
+        c.LostSamples += s.LostBefore;
         var lag = TrackWl1(ref c, s, isNew);
         var mayUpdate = WindowRule.MayUpdateWindow(s);
         var window = mayUpdate ? s.AdvertisedWindow : s.SndWnd;
@@ -120,12 +121,17 @@ public sealed class TcpWindowAnalyzer
             StartEpisode(ref c, s, s.SndWnd > 0 ? ZeroWindowTrigger.WindowClosed : ZeroWindowTrigger.DataQueued);
         }
 
+        if (c.InEpisode)
+        {
+            c.EpisodeLost += s.LostBefore;
+        }
+
         if (ignored)
         {
             sink.Emit(new WindowUpdateIgnoredFinding(
                 s.TimestampNs, c.Cookie, c.Pid, c.Comm, c.Endpoints,
                 s.SegSeq, s.SndWl1, s.SegAck, s.SndUna, s.SegWin, s.SndWscale, s.AdvertisedWindow, s.SndWnd,
-                lag, WindowRule.WrapDistance(s), WindowRule.Classify(lag)));
+                lag, WindowRule.WrapDistance(s), WindowRule.Classify(lag)) { LostSamples = s.LostBefore });
         }
 
         if (c.InEpisode)
@@ -206,7 +212,7 @@ public sealed class TcpWindowAnalyzer
             sink.Emit(new Wl1LagFinding(
                 s.TimestampNs, c.Cookie, c.Pid, c.Comm, c.Endpoints,
                 level, lag, level == Severity.Critical ? Wl1LagCriticalBytes : Wl1LagWarningBytes,
-                s.SndWl1, s.SegSeq, s.RcvNxt, WindowRule.WrapDistance(s)));
+                s.SndWl1, s.SegSeq, s.RcvNxt, WindowRule.WrapDistance(s)) { LostSamples = c.LostSamples });
         }
 
         return lag;
@@ -221,6 +227,7 @@ public sealed class TcpWindowAnalyzer
         c.WindowCount = 0;
         c.MaxAdvertised = 0;
         c.IgnoredUpdates = 0;
+        c.EpisodeLost = 0;
         c.Reported = false;
         c.Start = new ZeroWindowStartFinding(
             s.TimestampNs, c.Cookie, c.Pid, c.Comm, c.Endpoints,
@@ -248,7 +255,7 @@ public sealed class TcpWindowAnalyzer
     private void Report(ref Connection c)
     {
         c.Reported = true;
-        sink.Emit(c.Start!);
+        sink.Emit(c.Start! with { LostSamples = c.EpisodeLost });
         c.Start = null;
     }
 
@@ -280,7 +287,7 @@ public sealed class TcpWindowAnalyzer
                 s.TimestampNs, c.Cookie, c.Pid, c.Comm, c.Endpoints,
                 c.ZeroSinceNs, Elapsed(c.ZeroSinceNs, s.TimestampNs), c.DurationIsLowerBound,
                 s.SegSeq, s.SndWl1, s.SegAck, s.SndUna, s.SegWin, s.SndWscale, s.AdvertisedWindow, s.Unsent,
-                lag, WindowRule.WrapDistance(s), WindowRule.Classify(lag)));
+                lag, WindowRule.WrapDistance(s), WindowRule.Classify(lag)) { LostSamples = c.EpisodeLost });
         }
 
         if (window > 0)
@@ -289,7 +296,7 @@ public sealed class TcpWindowAnalyzer
             if (c.Reported)
             {
                 sink.Emit(new ZeroWindowEndFinding(
-                    s.TimestampNs, c.Cookie, c.Pid, c.Comm, c.Endpoints, Summarize(c, s.TimestampNs), window));
+                    s.TimestampNs, c.Cookie, c.Pid, c.Comm, c.Endpoints, Summarize(c, s.TimestampNs), window) { LostSamples = c.EpisodeLost });
             }
             else
             {
@@ -381,7 +388,7 @@ public sealed class TcpWindowAnalyzer
         else if (c.InEpisode)
         {
             sink.Emit(new ZeroWindowOpenFinding(
-                Math.Max(nowNs, c.LastSeenNs), c.Cookie, c.Pid, c.Comm, c.Endpoints, Summarize(c, nowNs), c.Stuck, why));
+                Math.Max(nowNs, c.LastSeenNs), c.Cookie, c.Pid, c.Comm, c.Endpoints, Summarize(c, nowNs), c.Stuck, why) { LostSamples = c.EpisodeLost });
         }
 
         Unlink(slot);
@@ -443,6 +450,8 @@ public sealed class TcpWindowAnalyzer
         public ulong FirstSeenNs;
         public ulong LastSeenNs;
         public long Samples;
+        public ulong LostSamples;
+        public ulong EpisodeLost;
         public ulong Window;
         public byte ProbesOut;
         public byte Backoff;

@@ -10,7 +10,7 @@ namespace Tracer.Bpf.Slab;
 
 public sealed record SlabTraceOptions
 {
-    /// <summary>One allocation in this many is remembered for attribution (1 = all).</summary>
+    /// <summary>About one object address in this many is remembered for attribution (1 = all).</summary>
     public uint SampleEvery { get; init; } = 64;
 
     /// <summary>Sampled objects the kernel keeps at most; a full table refuses new samples, counts stay exact.</summary>
@@ -111,7 +111,7 @@ public sealed class SlabTracer : IDisposable
 
     public static void Configure(BpfObject obj, SlabTraceOptions options)
     {
-        obj.SetConstant("sample_every", options.SampleEvery);
+        obj.SetConstant("sample_threshold", uint.MaxValue / Math.Max(1u, options.SampleEvery));
         obj.SetConstant("kmalloc_max_cache_size", 2UL * (ulong)Environment.SystemPageSize);
         obj.Map("outstanding").MaxEntries = options.AttributionCapacity;
     }
@@ -134,13 +134,8 @@ public sealed class SlabTracer : IDisposable
     public SlabInterval Snapshot(ulong nowNs)
     {
         var counters = new List<SlabCacheCounters>();
-        foreach (var key in caches.Keys<SlabCacheKey>())
+        foreach (var (key, sum) in SumCacheSlots())
         {
-            if (!caches.TrySumPerCpu(key, out SlabCacheCounts sum))
-            {
-                continue;
-            }
-
             var (name, size) = Describe(key);
             var kmalloc = key.kind == (uint)SlabCacheKeyKind.KmallocSize;
             counters.Add(new SlabCacheCounters(name, size, sum.allocs, kmalloc ? null : sum.frees, sum.alloc_bytes));
@@ -158,6 +153,37 @@ public sealed class SlabTracer : IDisposable
     /// <summary>kmalloc size classes are named as the kernel names their caches (kmalloc-96, kmalloc-1k).</summary>
     public static string KmallocName(ulong size) =>
         size >= 1024 && size % 1024 == 0 ? $"kmalloc-{size / 1024}k" : $"kmalloc-{size}";
+
+    /// <summary>Every CPU's slots of the cache table, summed by the cache that claimed them.</summary>
+    private Dictionary<SlabCacheKey, SlabCacheCounts> SumCacheSlots()
+    {
+        var values = new SlabCacheSlot[SlabMaps.PossibleCpus];
+        var sums = new Dictionary<SlabCacheKey, SlabCacheCounts>();
+        for (var index = 0u; index < SlabCacheSlot.Count; index++)
+        {
+            if (!caches.TryLookupPerCpu(index, values.AsSpan()))
+            {
+                continue;
+            }
+
+            foreach (ref readonly var slot in values.AsSpan())
+            {
+                if (slot.key.kind == 0)
+                {
+                    continue;
+                }
+
+                var sum = sums.GetValueOrDefault(slot.key);
+                sum.allocs += slot.counts.allocs;
+                sum.frees += slot.counts.frees;
+                sum.alloc_bytes += slot.counts.alloc_bytes;
+                sum.sampled += slot.counts.sampled;
+                sums[slot.key] = sum;
+            }
+        }
+
+        return sums;
+    }
 
     private static Dictionary<string, SlabinfoEntry> ReadSlabinfo()
     {

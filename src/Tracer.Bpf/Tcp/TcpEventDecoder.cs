@@ -60,6 +60,7 @@ public sealed class TcpEventDecoder
             Unsent = ev.write_seq - ev.snd_nxt,
             Reason = (EmitReason)ev.reason,
             Wl1MovedAtBytesReceived = ev.rcvd_at_wl1,
+            LostBefore = ev.lost_before,
         };
         return true;
     }

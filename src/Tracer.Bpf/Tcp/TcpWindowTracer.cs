@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Tracer.Analysis.Overhead;
 using Tracer.Analysis.Tcp;
 using Tracer.Bpf.Attach;
 using Tracer.Bpf.Owners;
@@ -51,6 +52,10 @@ public sealed class TcpWindowTracer : IDisposable
     private readonly TcpFilter filter;
     private readonly BpfMap owners;
     private readonly BpfMap drops;
+    private readonly BpfMap suppressed;
+    private readonly BpfMap detail;
+    private readonly int cpus = SlabMaps.PossibleCpus;
+    private DetailLevel detailLevel;
     private TcpSampleHandler? handler;
     private ulong malformed;
 
@@ -62,6 +67,8 @@ public sealed class TcpWindowTracer : IDisposable
         Transport = transport;
         owners = component.Object.Map("owners");
         drops = component.Object.Map("drops");
+        suppressed = component.Object.Map("suppressed");
+        detail = component.Object.Map("detail");
         var events = component.Object.Map("events");
         source = transport == Transport.PerfBuffer
             ? new PerfBufferSource(events, OnRecord, PerfPagesPerCpu(options.RingBufferBytes))
@@ -72,8 +79,37 @@ public sealed class TcpWindowTracer : IDisposable
 
     public IReadOnlyList<HookChoice> Choices => component.Choices;
 
-    /// <summary>Samples lost because the buffer was full: counted per CPU in the kernel, plus perf buffer losses.</summary>
-    public ulong Dropped => drops.SumPerCpu(0) + source.Lost;
+    /// <summary>
+    /// Samples lost because the buffer was full, counted per CPU by the program when the
+    /// ring or perf buffer refuses one (the perf buffer's own lost count is the same samples).
+    /// </summary>
+    public ulong Dropped => drops.SumPerCpu(0);
+
+    /// <summary>Samples the kernel counted instead of sending under <see cref="DetailLevel.Verdict"/>.</summary>
+    public ulong Suppressed => suppressed.SumPerCpu(0);
+
+    /// <summary>How much detail the kernel side sends (the overhead control's lever).</summary>
+    public DetailLevel Detail
+    {
+        get => detailLevel;
+        set
+        {
+            detail.Update(0u, (uint)value);
+            detailLevel = value;
+        }
+    }
+
+    /// <summary>The kernel's totals now: delivered <paramref name="samples"/>, suppressed, dropped per CPU.</summary>
+    public LoadState Load(ulong samples)
+    {
+        var dropped = new ulong[cpus];
+        if (!drops.TryLookupPerCpu(0u, dropped.AsSpan()))
+        {
+            Array.Clear(dropped);
+        }
+
+        return new LoadState(samples, Suppressed, dropped, Detail);
+    }
 
     /// <summary>Records too short to be a tcp_window_event (never expected; counted, not hidden).</summary>
     public ulong Malformed => malformed;

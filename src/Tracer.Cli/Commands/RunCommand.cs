@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
+using Tracer.Analysis.Overhead;
 using Tracer.Analysis.Slab;
 using Tracer.Bpf;
 using Tracer.Bpf.Attach;
@@ -36,10 +37,15 @@ public static class RunCommand
             HelpName = "DIR",
         };
         var noSlab = new Option<bool>("--no-slab") { Description = "TCP analysis only: do not track the slab allocator" };
+        var sampleBudget = new Option<int?>("--sample-budget")
+        {
+            Description = $"Overhead control: above this many kernel samples/s, or on any drop, send only what verdicts rest on until the load passes (default {new OverheadOptions().SampleBudgetPerSecond:0}; 0 never steps down)",
+            HelpName = "N",
+        };
         var command = new Command("run", "The main job: every detector on, always-on, findings exported as OpenTelemetry spans, metrics and logs");
         kernel.AddTo(command);
         tcp.AddTo(command);
-        foreach (var option in new Option[] { endpoint, protocol, dataDir, noSlab })
+        foreach (var option in new Option[] { endpoint, protocol, dataDir, noSlab, sampleBudget })
         {
             command.Options.Add(option);
         }
@@ -59,12 +65,20 @@ public static class RunCommand
             var options = tcp.Read(parsed);
             var settings = kernel.Settings(parsed, logging);
             var logger = logging.CreateLogger("run");
-            return Run(settings, options, tcp, parsed, telemetry, slab: !parsed.GetValue(noSlab), logger);
+            var budget = parsed.GetValue(sampleBudget);
+            if (budget is < 0 or > 10_000_000)
+            {
+                throw new UserError($"--sample-budget {budget}: must be between 0 (never step down) and 10000000 samples/s");
+            }
+
+            var overhead = new OverheadOptions { SampleBudgetPerSecond = budget ?? new OverheadOptions().SampleBudgetPerSecond };
+            return Run(settings, options, tcp, parsed, telemetry, slab: !parsed.GetValue(noSlab), overhead, logger);
         }));
         return command;
     }
 
-    private static int Run(BpfSettings settings, Bpf.Tcp.TcpTraceOptions options, TcpOptions tcp, ParseResult parsed, TelemetrySettings telemetry, bool slab, ILogger logger)
+    private static int Run(BpfSettings settings, Bpf.Tcp.TcpTraceOptions options, TcpOptions tcp, ParseResult parsed, TelemetrySettings telemetry, bool slab,
+        OverheadOptions overhead, ILogger logger)
     {
         var terminal = !Console.IsOutputRedirected;
         using var pipeline = TelemetryPipeline.Start(telemetry, logger);
@@ -76,11 +90,11 @@ public static class RunCommand
         var sink = new TelemetrySink(pipeline.FindingLogger, Clock.ToWallClock);
         using var slabTracking = slab ? SlabTracking.Start(settings, sink, terminal ? null : Console.Out, logger) : null;
 
-        void Housekeeping(Analysis.Tcp.TcpWindowAnalyzer analyzer, ulong nowNs, ulong samples, ulong dropped) =>
-            sink.Tick(analyzer.Connections, nowNs, samples, dropped, slabTracking?.Observe(nowNs));
+        void Housekeeping(Analysis.Tcp.TcpWindowAnalyzer analyzer, ulong nowNs, LoadState load) =>
+            sink.Tick(analyzer.Connections, nowNs, load, slabTracking?.Observe(nowNs));
 
         var status = LiveTcp.Run(settings, options, tcp.Analysis(parsed), parsed.GetValue(tcp.Duration), json: false, "tracer run", logger,
-            hooks: new LiveHooks(sink, Housekeeping));
+            hooks: new LiveHooks(sink, Housekeeping), overhead: overhead);
         if (!pipeline.Flush(TimeSpan.FromSeconds(10)))
         {
             logger.LogWarning("telemetry export did not finish flushing within 10 s; what was still queued is lost");

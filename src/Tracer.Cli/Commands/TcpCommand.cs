@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Tracer.Analysis.Findings;
+using Tracer.Analysis.Overhead;
 using Tracer.Analysis.Tcp;
 using Tracer.Bpf;
 using Tracer.Bpf.Tcp;
@@ -140,7 +141,8 @@ public static class TcpCommand
 /// <summary>The live loop: kernel samples → analyzer → findings → the chosen output, until stopped.</summary>
 public static class LiveTcp
 {
-    public static int Run(BpfSettings settings, TcpTraceOptions options, TcpWindowAnalyzerOptions analysis, double? duration, bool json, string title, ILogger logger, Action<TcpSample>? tap = null, LiveHooks? hooks = null)
+    public static int Run(BpfSettings settings, TcpTraceOptions options, TcpWindowAnalyzerOptions analysis, double? duration, bool json, string title, ILogger logger,
+        Action<TcpSample>? tap = null, LiveHooks? hooks = null, OverheadOptions? overhead = null)
     {
         using var stop = new StopSignal(duration);
         using var tracer = TcpWindowTracer.Start(settings, options, logger);
@@ -154,7 +156,9 @@ public static class LiveTcp
         var output = jsonOutput ?? live ?? (IFindingSink)new TextOutput(Console.Out, Clock.ToWallClock);
         var tally = new FindingTally(hooks is null ? output : new FindingFanOut(output, hooks.Findings));
         var analyzer = new TcpWindowAnalyzer(tally, analysis);
+        var governor = overhead is null ? null : new OverheadGovernor(tally, overhead);
         ulong samples = 0, reportedDrops = 0;
+        var load = LoadState.Empty;
         var nextHousekeeping = Environment.TickCount64;
 
         void OnSample(in TcpSample sample)
@@ -169,6 +173,19 @@ public static class LiveTcp
             analyzer.Observe(sample);
         }
 
+        void Housekeeping(ulong now)
+        {
+            load = tracer.Load(samples);
+            if (governor?.Observe(now, load) == true)
+            {
+                tracer.Detail = governor.Level;
+                load = load with { Level = governor.Level };
+            }
+
+            reportedDrops = ReportDrops(load, reportedDrops, jsonOutput, logger);
+            hooks?.Housekeeping(analyzer, now, load);
+        }
+
         while (!stop.IsStopRequested)
         {
             tracer.Poll(stop.PollTimeoutMs(100), OnSample);
@@ -178,24 +195,27 @@ public static class LiveTcp
                 nextHousekeeping = Environment.TickCount64 + 1000;
                 analyzer.Tick(now);
                 analyzer.ExpireIdle(now);
-                reportedDrops = ReportDrops(tracer.Dropped, reportedDrops, jsonOutput, logger);
-                hooks?.Housekeeping(analyzer, now, samples, tracer.Dropped);
+                Housekeeping(now);
             }
 
-            live?.Draw(analyzer, samples, tracer.Dropped, now);
+            live?.Draw(analyzer, samples, load, now);
         }
 
         // drain what the kernel queued before detaching, then close open episodes
         tracer.Poll(0, OnSample);
         analyzer.Flush(Clock.MonotonicNowNsUnsigned);
-        reportedDrops = ReportDrops(tracer.Dropped, reportedDrops, jsonOutput, logger);
-        hooks?.Housekeeping(analyzer, Clock.MonotonicNowNsUnsigned, samples, tracer.Dropped);
-        logger.LogInformation("{Samples} samples, {Dropped} dropped, {Short} zero-window blips under the report threshold", samples, reportedDrops, analyzer.ShortEpisodes);
+        Housekeeping(Clock.MonotonicNowNsUnsigned);
+        logger.LogInformation("{Samples} samples, {Dropped} dropped ({PerCpu}), {Suppressed} suppressed, {Short} zero-window blips under the report threshold",
+            samples, load.Dropped, PerCpu(load.DroppedPerCpu), load.Suppressed, analyzer.ShortEpisodes);
         return tally.Stuck > 0 ? ExitCodes.Stuck : ExitCodes.Ok;
     }
 
-    private static ulong ReportDrops(ulong total, ulong reported, JsonLinesOutput? json, ILogger logger)
+    /// <summary>Drops per CPU as people read them: "cpu0 12, cpu1 0".</summary>
+    public static string PerCpu(IReadOnlyList<ulong> perCpu) => string.Join(", ", perCpu.Select((n, cpu) => $"cpu{cpu} {n}"));
+
+    private static ulong ReportDrops(LoadState load, ulong reported, JsonLinesOutput? json, ILogger logger)
     {
+        var total = load.Dropped;
         if (total <= reported)
         {
             return reported;
@@ -203,19 +223,18 @@ public static class LiveTcp
 
         if (json is not null)
         {
-            json.Drops(total, total - reported);
+            json.Drops(total, total - reported, load.DroppedPerCpu);
         }
         else
         {
-            logger.LogWarning("{Dropped} samples dropped by the kernel (buffer full); findings may be incomplete", total - reported);
+            logger.LogWarning("{Dropped} samples dropped by the kernel (buffer full; {PerCpu}); findings may be incomplete", total - reported, PerCpu(load.DroppedPerCpu));
         }
 
         return total;
     }
 }
 
-/// <summary>More consumers of the live loop (<c>tracer run</c>): every finding, and a call once per housekeeping tick and at the end.</summary>
-public sealed record LiveHooks(IFindingSink Findings, Action<TcpWindowAnalyzer, ulong, ulong, ulong> Housekeeping);
+public sealed record LiveHooks(IFindingSink Findings, Action<TcpWindowAnalyzer, ulong, LoadState> Housekeeping);
 
 /// <summary>Hands each finding to every sink, in order.</summary>
 public sealed class FindingFanOut(params IFindingSink[] sinks) : IFindingSink

@@ -1,5 +1,6 @@
 using Tracer.Analysis.Findings;
 using Tracer.Analysis.Formatting;
+using Tracer.Analysis.Overhead;
 using Tracer.Analysis.Tcp;
 
 namespace Tracer.Cli.Output;
@@ -25,7 +26,7 @@ public sealed class LiveView : IFindingSink, IDisposable
     public void Emit(Finding finding) => screen.Keep(TextOutput.Format(finding, Clock.ToWallClock));
 
     /// <summary>Redraws at most twice a second.</summary>
-    public void Draw(TcpWindowAnalyzer analyzer, ulong samples, ulong dropped, ulong nowNs)
+    public void Draw(TcpWindowAnalyzer analyzer, ulong samples, LoadState load, ulong nowNs)
     {
         var now = Environment.TickCount64;
         if (now < nextDrawTicks)
@@ -36,7 +37,9 @@ public sealed class LiveView : IFindingSink, IDisposable
         nextDrawTicks = now + 500;
         var rows = Math.Max(Console.WindowHeight, 20);
         screen.BeginFrame();
-        screen.Line($"{title} — {analyzer.Count} connections, {samples} samples, {analyzer.ShortEpisodes} zero-window blips, {dropped} dropped{(dropped > 0 ? " (findings may be incomplete)" : "")}   Ctrl-C to stop");
+        var dropped = load.Dropped == 0 ? "0 dropped" : $"{load.Dropped} dropped ({Commands.LiveTcp.PerCpu(load.DroppedPerCpu)}; findings may be incomplete)";
+        var detail = load.Level == DetailLevel.Full ? "" : $", verdict-only under load ({load.Suppressed} suppressed)";
+        screen.Line($"{title} — {analyzer.Count} connections, {samples} samples, {analyzer.ShortEpisodes} zero-window blips, {dropped}{detail}   Ctrl-C to stop");
         screen.Line("");
         screen.Line($"{"OWNER",-22} {"LOCAL → PEER",-46} {"SND_WND",9}  {"WL1 LAG (→ 2 GiB)",-27} STATE");
         var shown = 0;

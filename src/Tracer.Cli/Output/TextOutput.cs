@@ -1,4 +1,5 @@
 using Tracer.Analysis.Findings;
+using Tracer.Analysis.Overhead;
 
 namespace Tracer.Cli.Output;
 
@@ -13,7 +14,13 @@ public sealed class TextOutput(TextWriter writer, Func<ulong, DateTime> wallCloc
 
     public static string Format(Finding f, Func<ulong, DateTime> wallClock)
     {
+        if (f is OverheadStepFinding)
+        {
+            return $"{wallClock(f.TimestampNs):HH:mm:ss.fff} {f.Kind}: {f.Message}";
+        }
+
         var owner = f.Pid == 0 ? "?" : $"{f.Pid}/{f.Comm}";
-        return $"{wallClock(f.TimestampNs):HH:mm:ss.fff} {f.Kind} {owner} {f.Endpoints}: {f.Message}";
+        var incomplete = f.PossiblyIncomplete ? $" [may be incomplete: {f.LostSamples} samples of this connection lost]" : "";
+        return $"{wallClock(f.TimestampNs):HH:mm:ss.fff} {f.Kind} {owner} {f.Endpoints}: {f.Message}{incomplete}";
     }
 }
