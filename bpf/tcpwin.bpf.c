@@ -38,10 +38,11 @@ struct conn_state {
 	__u64 lag_bucket;
 	__u32 wl1;
 	__u32 lost; /* samples not delivered since the last one that was */
+	__u32 owner_tgid; /* as last written to the owners map */
 	__u8 zero_window;
 	__u8 probes_out;
 	__u8 backoff;
-	__u8 __pad[5];
+	__u8 __pad;
 };
 
 struct {
@@ -424,49 +425,62 @@ int tcp_probe_tp(struct trace_event_raw_tcp_probe *args)
 	return handle_segment(args, sk, skb, BPF_CORE_READ(args, sock_cookie), 0);
 }
 
-/* owner: sendmsg/recvmsg return paths run in the owning process's context */
-static __always_inline int remember_owner(struct sock *sk, __u64 cookie)
+/*
+ * owner: sendmsg/recvmsg return paths run in the owning process's context.
+ * Called for every sendmsg/recvmsg, so where the socket's storage is at hand
+ * (direct) the owner it already names answers without the cookie or the map.
+ */
+static __always_inline int remember_owner(struct sock *sk, __u64 cookie, const int direct)
 {
 	struct tcp_owner own = {};
 	__u64 id = bpf_get_current_pid_tgid();
+	struct conn_state *st = NULL;
 	struct tcp_owner *known;
 	struct task_struct *task;
 
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	if (GET(direct, sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
+	if (direct) {
+		st = bpf_sk_storage_get(&conn_storage, sk, NULL, 0);
+		if (st && st->owner_tgid == id >> 32)
+			return 0;
+		cookie = bpf_get_socket_cookie(sk);
+	}
 	known = bpf_map_lookup_elem(&owners, &cookie);
-	if (known && known->tgid == id >> 32)
-		return 0;
-	own.tgid = id >> 32;
-	/* the process's name, not the calling thread's: threads may be renamed */
-	task = (struct task_struct *)bpf_get_current_task();
-	BPF_CORE_READ_STR_INTO(&own.comm, task, group_leader, comm);
-	bpf_map_update_elem(&owners, &cookie, &own, BPF_ANY);
+	if (!known || known->tgid != id >> 32) {
+		own.tgid = id >> 32;
+		/* the process's name, not the calling thread's: threads may be renamed */
+		task = (struct task_struct *)bpf_get_current_task();
+		BPF_CORE_READ_STR_INTO(&own.comm, task, group_leader, comm);
+		bpf_map_update_elem(&owners, &cookie, &own, BPF_ANY);
+	}
+	if (st)
+		st->owner_tgid = id >> 32;
 	return 0;
 }
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(owner_send_btf, struct sock *sk)
 {
-	return remember_owner(sk, bpf_get_socket_cookie(sk));
+	return remember_owner(sk, 0, 1);
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(owner_recv_btf, struct sock *sk)
 {
-	return remember_owner(sk, bpf_get_socket_cookie(sk));
+	return remember_owner(sk, 0, 1);
 }
 
 SEC("raw_tp/sock_send_length")
 int BPF_PROG(owner_send_raw, struct sock *sk)
 {
-	return remember_owner(sk, socket_cookie(sk));
+	return remember_owner(sk, socket_cookie(sk), 0);
 }
 
 SEC("raw_tp/sock_recv_length")
 int BPF_PROG(owner_recv_raw, struct sock *sk)
 {
-	return remember_owner(sk, socket_cookie(sk));
+	return remember_owner(sk, socket_cookie(sk), 0);
 }
 
 SEC("tracepoint/sock/sock_send_length")
@@ -474,7 +488,7 @@ int owner_send_tp(struct trace_event_raw_sock_msg_length *args)
 {
 	struct sock *sk = BPF_CORE_READ(args, sk);
 
-	return remember_owner(sk, socket_cookie(sk));
+	return remember_owner(sk, socket_cookie(sk), 0);
 }
 
 SEC("tracepoint/sock/sock_recv_length")
@@ -482,7 +496,7 @@ int owner_recv_tp(struct trace_event_raw_sock_msg_length *args)
 {
 	struct sock *sk = BPF_CORE_READ(args, sk);
 
-	return remember_owner(sk, socket_cookie(sk));
+	return remember_owner(sk, socket_cookie(sk), 0);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -107,13 +107,22 @@ summarize "socket create/close ops/s, tracer slab on/off" ">=" 0.95 "${r[@]}"
 # per-invocation cost: tracer's programs and empty ones on the same hooks, in the same run
 sysctl -q kernel.bpf_stats_enabled=1
 "$bench" empty "$work/empty.bpf.o" $((seconds * 4)) >/dev/null &
-pids+=($!)
+empty_pid=$!
+pids+=("$empty_pid")
 start_tracer run --data-dir "$data"
 iperf3_gbps >/dev/null
 churn >/dev/null
+# only this run's programs (their ids are in the two processes' fdinfo): other tracers on the
+# host may have loaded programs of the same names
 bpftool -j prog show | python3 -c '
-import json, sys
-cost = {p["name"]: p["run_time_ns"] / p["run_cnt"] for p in json.load(sys.stdin) if p.get("run_cnt")}
+import glob, json, sys
+mine = set()
+for fdinfo in glob.glob(f"/proc/{sys.argv[1]}/fdinfo/*") + glob.glob(f"/proc/{sys.argv[2]}/fdinfo/*"):
+    try:
+        mine |= {int(l.split()[1]) for l in open(fdinfo) if l.startswith("prog_id:")}
+    except OSError:
+        pass
+cost = {p["name"]: p["run_time_ns"] / p["run_cnt"] for p in json.load(sys.stdin) if p.get("run_cnt") and p["id"] in mine}
 # kernel program names are cut at 15 characters
 pairs = [("tcp_probe_btf", "e_tcp_probe", 2.0), ("cache_alloc_btf", "e_cache_alloc", 1.5),
          ("cache_free_btf", "e_cache_free", 1.5), ("kmalloc_btf", "e_kmalloc", 1.5), ("kfree_btf", "e_kfree", 1.5)]
@@ -123,7 +132,7 @@ for prog, empty, budget in pairs:
         name = "BPF ns/run " + prog + " / empty"
         verdict = "ok" if ratio <= budget else "MISSED"
         print(f"{name:52s} {ratio:7.3f}  ({cost[prog]:.0f} ns vs {cost[empty]:.0f} ns)  budget <= {budget}  {verdict}")
-'
+' "$tracer_pid" "$empty_pid"
 stop_tracer
 sysctl -q kernel.bpf_stats_enabled="$stats_before"
 
