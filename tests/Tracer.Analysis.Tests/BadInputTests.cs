@@ -124,7 +124,7 @@ public sealed class BadInputTests
         BinaryPrimitives.WriteUInt16LittleEndian(unknown, 12);
         unknown[2] = 99;
         BinaryPrimitives.WriteUInt32LittleEndian(unknown.AsSpan(8), 0xDEADBEEF);
-        BinaryPrimitives.WriteUInt32LittleEndian(unknown.AsSpan(4), Crc32C(unknown.AsSpan(8)));
+        BinaryPrimitives.WriteUInt32LittleEndian(unknown.AsSpan(4), Checksum.Crc32C(unknown.AsSpan(8)));
         var withUnknown = bytes[..(int)offsets[1]].Concat(unknown).Concat(bytes[(int)offsets[1]..]).ToArray();
 
         using var source = SampleSource.Open(new MemoryStream(withUnknown));
@@ -179,6 +179,35 @@ public sealed class BadInputTests
         Assert.Equal("x.jsonl: " + message, error.Message);
     }
 
+    /// <summary>Inputs the reader fuzzer found; <paramref name="latin1Line"/> is read as Latin-1 so each char is one byte of the file.</summary>
+    [Theory]
+    [InlineData("{\"ts_n\u00C3\": 1}", "line 2: invalid UTF-8 at column 7")]
+    [InlineData("{\"comm\": \"\u00FF\"}", "line 2: invalid UTF-8 at column 11")]
+    [InlineData("{\"\\ud800\": 1}", "line 2: a string escapes a lone UTF-16 surrogate")]
+    [InlineData("{\"comm\": \"x\\udc00\"}", "line 2, field 'comm': a string escapes a lone UTF-16 surrogate")]
+    [InlineData("{\"kind\": \"\\ud800\\u0041\"}", "line 2, field 'kind': a string escapes a lone UTF-16 surrogate")]
+    [InlineData("{\"family\": \"\\ud800\"}", "line 2, field 'family': a string escapes a lone UTF-16 surrogate")]
+    [InlineData("{\"saddr\": \"\\udfff\"}", "line 2, field 'saddr': a string escapes a lone UTF-16 surrogate")]
+    [InlineData("{\"saddr\": \"1111111111111111111111111111111111111111111111111111111111111111111111\"}",
+        "line 2, field 'saddr': not an IP address: 1111111111111111111111111111111111111111…")]
+    [InlineData("{\"snd_wnd\": 99999999999999999999999999999999999999999999999999999999999999}",
+        "line 2, field 'snd_wnd': expected an integer from 0 to 4294967295, got 9999999999999999999999999999999999999999…")]
+    public void UndecodableTextNamesLineAndField(string latin1Line, string message)
+    {
+        var (read, error) = ReadUntilError([.. Encoding.UTF8.GetBytes(GoodLine + "\n"), .. Encoding.Latin1.GetBytes(latin1Line + "\n")], "x.jsonl");
+
+        Assert.Equal(1, read);
+        Assert.Equal("x.jsonl: " + message, error.Message);
+    }
+
+    [Fact]
+    public void ForeignInputFromAPipeShowsItsFirstEightBytes()
+    {
+        var error = Assert.Throws<ReplayFormatException>(() => SampleSource.Open(new ForwardOnlyStream("hello, world\n"u8.ToArray()), "pipe"));
+
+        Assert.Equal("pipe: byte offset 0: neither a tracer recording nor JSON Lines samples (starts with 0x68656C6C6F2C2077)", error.Message);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
@@ -228,20 +257,5 @@ public sealed class BadInputTests
         using var writer = new RecordingWriter(new MemoryStream(), Header);
 
         Assert.Throws<ArgumentException>(() => writer.Write(Samples.Connection() with { Comm = new string('p', 256) }));
-    }
-
-    private static uint Crc32C(ReadOnlySpan<byte> data)
-    {
-        var crc = ~0u;
-        foreach (var b in data)
-        {
-            crc ^= b;
-            for (var bit = 0; bit < 8; bit++)
-            {
-                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0x82F63B78 : crc >> 1;
-            }
-        }
-
-        return ~crc;
     }
 }

@@ -71,3 +71,22 @@ internal static class Samples
         SndWscale = 7,
     };
 }
+
+/// <summary>A bitwise CRC-32C, independent of the product's, for tests that build records by hand.</summary>
+internal static class Checksum
+{
+    public static uint Crc32C(ReadOnlySpan<byte> data)
+    {
+        var crc = ~0u;
+        foreach (var b in data)
+        {
+            crc ^= b;
+            for (var bit = 0; bit < 8; bit++)
+            {
+                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0x82F63B78 : crc >> 1;
+            }
+        }
+
+        return ~crc;
+    }
+}

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text;
 using System.Text.Json;
+using Tracer.Analysis.Recording;
 
 namespace Tracer.Integration.Tests;
 
@@ -122,6 +124,70 @@ public sealed class TcpCliTests
         finally
         {
             File.Delete(path);
+        }
+    }
+
+    /// <summary>Damage of the kinds the reader fuzzer produces, to a recording and to JSON Lines of the incident.</summary>
+    [Theory]
+    [InlineData("recording cut inside a record", "byte offset ")]
+    [InlineData("recording with a flipped bit", "checksum mismatch")]
+    [InlineData("recording of version 0", "format version 0")]
+    [InlineData("lines with invalid UTF-8", "invalid UTF-8 at column")]
+    [InlineData("lines with a lone surrogate", "lone UTF-16 surrogate")]
+    [InlineData("lines nested too deep", "invalid JSON at column")]
+    [InlineData("lines with a huge number", "expected an integer from 0 to 4294967295")]
+    public void ReplayOfACorruptedFileIsOneCleanError(string corruption, string reason)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"tracer-corrupt-{Environment.ProcessId}-{corruption.Replace(' ', '-')}");
+        File.WriteAllBytes(path, Corrupted(corruption));
+        try
+        {
+            var result = TracerProcess.Run("replay", path);
+            Assert.Equal(1, result.ExitCode);
+            Assert.StartsWith($"tracer: {path}: ", result.Stderr);
+            Assert.Contains(reason, result.Stderr);
+            Assert.Equal(1, result.Stderr.Count(c => c == '\n'));
+            Assert.DoesNotContain("   at ", result.Stderr);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static byte[] Corrupted(string corruption)
+    {
+        var lines = File.ReadAllLines(Fixture("incident-rsync.jsonl"));
+        var sampleLine = lines.First(l => l.StartsWith('{'));
+        using var recording = new MemoryStream();
+        using (var source = SampleSource.Open(Fixture("incident-rsync.jsonl")))
+        using (var writer = new RecordingWriter(recording, "6.18.0", leaveOpen: true))
+        {
+            foreach (var sample in source.ReadAll())
+            {
+                writer.Write(sample);
+            }
+        }
+
+        var bytes = recording.ToArray();
+        switch (corruption)
+        {
+            case "recording cut inside a record":
+                return bytes[..(bytes.Length - 20)];
+            case "recording with a flipped bit":
+                bytes[bytes.Length / 2] ^= 0x04;
+                return bytes;
+            case "recording of version 0":
+                bytes[8] = 0;
+                return bytes;
+            case "lines with invalid UTF-8":
+                return Encoding.Latin1.GetBytes(sampleLine + "\n" + sampleLine.Replace("rsync", "rs\u00ffnc", StringComparison.Ordinal) + "\n");
+            case "lines with a lone surrogate":
+                return Encoding.UTF8.GetBytes(sampleLine + "\n" + sampleLine.Replace("rsync", "rs\\ud800nc", StringComparison.Ordinal) + "\n");
+            case "lines nested too deep":
+                return Encoding.UTF8.GetBytes(sampleLine + "\n" + "{\"extra\": " + new string('[', 10_000) + new string(']', 10_000) + "}\n");
+            default:
+                return Encoding.UTF8.GetBytes("{\"snd_wnd\": " + new string('9', 100_000) + ", " + sampleLine[1..] + "\n");
         }
     }
 

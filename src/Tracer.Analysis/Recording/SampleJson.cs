@@ -1,8 +1,10 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using Tracer.Analysis.Tcp;
 
 namespace Tracer.Analysis.Recording;
@@ -18,6 +20,7 @@ public static class SampleJson
 
     private const int MaxFieldNameChars = 64;
     private const int MaxAddressChars = 64;
+    private const int MaxEchoedBytes = 40;
 
     private static readonly string[] ReasonNames =
         ["every_segment", "zero_window_enter", "zero_window_leave", "wl1_lag", "update_ignored", "probes", "heartbeat", "first"];
@@ -133,6 +136,11 @@ public static class SampleJson
     {
         sample = default;
         var at = new Where(source, line);
+        if (!Utf8.IsValid(json))
+        {
+            throw at.Fail(null, string.Create(CultureInfo.InvariantCulture, $"invalid UTF-8 at column {FirstInvalidUtf8(json) + 1}"));
+        }
+
         var r = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 8 });
         Field? current = null;
         try
@@ -190,6 +198,12 @@ public static class SampleJson
             throw ReplayFormatException.AtLine(
                 source, line, current is { } f ? Name(f) : null,
                 string.Create(CultureInfo.InvariantCulture, $"invalid JSON at column {(e.BytePositionInLine ?? 0) + 1}"), e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // the UTF-8 is valid, so the reader could not decode an escape: a lone surrogate such as \ud800
+            throw ReplayFormatException.AtLine(
+                source, line, current is { } f ? Name(f) : null, "a string escapes a lone UTF-16 surrogate", e);
         }
     }
 
@@ -292,7 +306,7 @@ public static class SampleJson
 
         if (!r.TryGetUInt64(out var value) || value > max)
         {
-            throw at.Fail(Name(field), $"expected an integer from 0 to {max}, got {Encoding.UTF8.GetString(r.ValueSpan)}");
+            throw at.Fail(Name(field), $"expected an integer from 0 to {max}, got {Echo(r.ValueSpan)}");
         }
 
         return value;
@@ -353,7 +367,7 @@ public static class SampleJson
         Span<char> chars = stackalloc char[MaxAddressChars];
         if (r.ValueSpan.Length > MaxAddressChars || !IPAddress.TryParse(chars[..r.CopyString(chars)], out var address))
         {
-            throw at.Fail(Name(field), $"not an IP address: {r.GetString()}");
+            throw at.Fail(Name(field), $"not an IP address: {Echo(r.ValueSpan)}");
         }
 
         return address;
@@ -440,6 +454,21 @@ public static class SampleJson
 
         throw at.Fail("reason", $"expected one of {string.Join(", ", ReasonNames)} or a number");
     }
+
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> text)
+    {
+        var at = 0;
+        while (Rune.DecodeFromUtf8(text[at..], out _, out var length) == OperationStatus.Done)
+        {
+            at += length;
+        }
+
+        return at;
+    }
+
+    /// <summary>A value as written in the file, cut short enough for an error message.</summary>
+    private static string Echo(ReadOnlySpan<byte> raw) =>
+        raw.Length <= MaxEchoedBytes ? Encoding.UTF8.GetString(raw) : Encoding.UTF8.GetString(raw[..MaxEchoedBytes]) + "…";
 
     private static string Describe(JsonTokenType token) => token switch
     {

@@ -39,7 +39,8 @@ public sealed class SampleSource : IDisposable
         }
         else
         {
-            var head = Convert.ToHexString(input.Buffered[..Math.Min(8, input.Buffered.Length)]);
+            input.Ensure(RecordingFormat.Magic.Length);
+            var head = Convert.ToHexString(input.Buffered[..Math.Min(RecordingFormat.Magic.Length, input.Buffered.Length)]);
             throw ReplayFormatException.AtOffset(name, 0, $"neither a tracer recording nor JSON Lines samples (starts with 0x{head})");
         }
     }
