@@ -8,6 +8,7 @@
 #   BPF ns per run of each tracer program / an empty program, same hook   budget ≤ 2 (tcp), ≤ 1.5 (slab)
 #   socket create/close operations/s, `tracer slab` attached / not        budget ≥ 0.95
 #   resident memory of `tracer run` tracking 10,000 live connections      budget < 80 MB
+#   ring buffer records/s drained, C# MappedRingBuffer / libbpf's C        budget ≥ 1
 #   `tracer attach` start-up against bpftrace                             scripts/bench-attach.sh
 #
 # Usage: scripts/bench.sh [ROUNDS]   (as root, after make build; make bench runs it)
@@ -31,6 +32,8 @@ trap cleanup EXIT
 
 [[ -x $tracer && -x $bench ]] || { echo "bench: build first (make build)" >&2; exit 1; }
 clang-19 -target bpf -D__TARGET_ARCH_x86 -g -O2 -Wall -Werror -I"$root/build" -c "$root/scripts/Bench/empty.bpf.c" -o "$work/empty.bpf.o"
+clang-19 -target bpf -g -O2 -Wall -Werror -I"$root/build" -I"$root/bpf/include" -c "$root/scripts/Bench/ringfill.bpf.c" -o "$work/ringfill.bpf.o"
+clang-19 -O2 -Wall -Werror -shared -fPIC -I"$root/bpf/include" "$root/scripts/Bench/ringdrain.c" -lbpf -o "$work/libringdrain.so"
 
 # start tracer in the background and wait until its ACK-path program is in the kernel
 start_tracer() {
@@ -146,3 +149,10 @@ sleep 15
 rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$tracer_pid/status")
 stop_tracer
 awk -v kb="$rss_kb" 'BEGIN { printf "%-52s %7.1f MB  budget < 80 MB  %s\n", "tracer run RSS, 10,000 connections", kb / 1024, kb < 80 * 1024 ? "ok" : "MISSED" }'
+
+# ring buffer consumers on one synthetic stream, interleaved (C, C#, C#, C, …): one ratio per round
+"$bench" ring "$work/ringfill.bpf.o" "$work/libringdrain.so" "$rounds" >"$work/ring.ratios" 2>"$work/ring.log" || { cat "$work/ring.log" >&2; exit 1; }
+grep '^  round' "$work/ring.log" >&2
+mapfile -t r <"$work/ring.ratios"
+summarize "ring consumer records/s, C# / libbpf C" ">=" 1 "${r[@]}"
+grep -v '^  round' "$work/ring.log"

@@ -240,6 +240,20 @@ public readonly unsafe struct BpfProgram
         return Wrap(link, "bpf_program__attach_raw_tracepoint", $"raw_tp/{name}");
     }
 
+    /// <summary>
+    /// Runs the program once on the calling thread (BPF_PROG_TEST_RUN, e.g. a <c>syscall</c> program)
+    /// with <paramref name="context"/> as its context; returns the program's return value.
+    /// </summary>
+    public uint TestRun(ReadOnlySpan<byte> context)
+    {
+        fixed (byte* input = context)
+        {
+            var options = new bpf_test_run_opts { sz = (nuint)sizeof(bpf_test_run_opts), ctx_in = input, ctx_size_in = (uint)context.Length };
+            Errno.Check(LibBpf.bpf_prog_test_run_opts(Fd, &options), "bpf_prog_test_run_opts", Name);
+            return options.retval;
+        }
+    }
+
     public override string ToString() => Name;
 
     private BpfLink Wrap(bpf_link* link, string operation, string description)

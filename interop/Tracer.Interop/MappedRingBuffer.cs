@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Tracer.Interop;
@@ -26,6 +27,9 @@ public sealed unsafe class MappedRingBuffer : IEventSource
     private readonly MemoryMapping producer;
     private readonly BpfFd epoll;
     private readonly ulong mask;
+    private readonly ulong* consumerPos;
+    private readonly ulong* producerPos;
+    private readonly byte* data;
 
     public MappedRingBuffer(BpfMap map, RecordHandler handler)
     {
@@ -50,16 +54,14 @@ public sealed unsafe class MappedRingBuffer : IEventSource
             producer?.Dispose();
             throw;
         }
+
+        consumerPos = (ulong*)consumer.Address;
+        producerPos = (ulong*)producer.Address;
+        data = (byte*)producer.Address + page;
     }
 
     /// <summary>A ring buffer counts its drops in the BPF program, not here.</summary>
     public ulong Lost => 0;
-
-    private ulong* ConsumerPos => (ulong*)consumer.Address;
-
-    private ulong* ProducerPos => (ulong*)producer.Address;
-
-    private byte* Data => (byte*)producer.Address + Environment.SystemPageSize;
 
     /// <summary>Waits up to <paramref name="timeoutMs"/> for a wake-up, then drains every committed record.</summary>
     public int Poll(int timeoutMs)
@@ -77,21 +79,24 @@ public sealed unsafe class MappedRingBuffer : IEventSource
     }
 
     /// <summary>Hands every committed record to the handler, in order, and releases its space to the producer.</summary>
+    /// <remarks>Compiled fully optimized on first use: the loop runs from then on, never in tier-0 or on-stack-replacement code.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Consume()
     {
+        ObjectDisposedException.ThrowIf(consumer.IsClosed, this);
         var count = 0;
-        var consumerPos = Volatile.Read(ref *ConsumerPos);
+        var position = Volatile.Read(ref *consumerPos);
         while (true)
         {
-            var producerPos = Volatile.Read(ref *ProducerPos);
-            if (consumerPos >= producerPos)
+            var end = Volatile.Read(ref *producerPos);
+            if (position >= end)
             {
                 return count;
             }
 
-            while (consumerPos < producerPos)
+            do
             {
-                var header = Data + (consumerPos & mask);
+                var header = data + (position & mask);
                 var length = Volatile.Read(ref *(uint*)header);
                 if ((length & BusyBit) != 0)
                 {
@@ -99,7 +104,7 @@ public sealed unsafe class MappedRingBuffer : IEventSource
                 }
 
                 var recordLength = length & ~(BusyBit | DiscardBit);
-                consumerPos += (recordLength + HeaderSize + 7) & ~7UL;
+                position += (recordLength + HeaderSize + 7) & ~7UL;
                 if ((length & DiscardBit) == 0)
                 {
                     handler(new ReadOnlySpan<byte>(header + HeaderSize, (int)recordLength));
@@ -107,8 +112,9 @@ public sealed unsafe class MappedRingBuffer : IEventSource
                 }
 
                 // release the space only after the record was handled: the span points into it
-                Volatile.Write(ref *ConsumerPos, consumerPos);
+                Volatile.Write(ref *consumerPos, position);
             }
+            while (position < end);
         }
     }
 

@@ -2,19 +2,25 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Tracer.Bench;
 using Tracer.Interop;
+using Tracer.Interop.Events;
 
 // Workloads for scripts/bench.sh. Each prints one number on stdout.
 //   rr SECONDS CONNECTIONS          request/response over loopback: transactions per second
 //   churn SECONDS                   socket create/close: operations per second
 //   hold CONNECTIONS SECONDS        hold that many loopback connections, each exchanging a message
 //   empty OBJECT SECONDS            attach every program of an object (the empty baselines)
+//   ring OBJECT LIBRARY ROUNDS      ring buffer consumers, MappedRingBuffer and libbpf's: one C#/C ratio
+//                                   of records/s per round (details and allocations on stderr)
 return args switch
 {
     ["rr", var seconds, var connections] => RequestResponse(Seconds(seconds), int.Parse(connections, CultureInfo.InvariantCulture)),
     ["churn", var seconds] => Churn(Seconds(seconds)),
     ["hold", var connections, var seconds] => Hold(int.Parse(connections, CultureInfo.InvariantCulture), Seconds(seconds)),
     ["empty", var path, var seconds] => Empty(path, Seconds(seconds)),
+    ["ring", var path, var library, var rounds] => RingConsumers(path, library, int.Parse(rounds, CultureInfo.InvariantCulture)),
     _ => Usage(),
 };
 
@@ -22,7 +28,7 @@ static TimeSpan Seconds(string text) => TimeSpan.FromSeconds(double.Parse(text, 
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Bench rr SECONDS CONNECTIONS | churn SECONDS | hold CONNECTIONS SECONDS | empty OBJECT SECONDS");
+    Console.Error.WriteLine("usage: Bench rr SECONDS CONNECTIONS | churn SECONDS | hold CONNECTIONS SECONDS | empty OBJECT SECONDS | ring OBJECT LIBRARY ROUNDS");
     return 2;
 }
 
@@ -125,4 +131,113 @@ static int Empty(string path, TimeSpan duration)
     Thread.Sleep(duration);
     links.ForEach(l => l.Dispose());
     return 0;
+}
+
+// MappedRingBuffer against libbpf's consumer (ringdrain.c, LIBRARY) on one synthetic stream.
+// ringfill.bpf.o appends batches of 10,000 records (1.6 MB: the drain reads them from cache, so it
+// measures the consumer rather than memory bandwidth); a consumer drains 100 batches per turn, doing
+// the same work per record as the other, C first in odd rounds and C# first in even ones, and its
+// rate is that of its median batch. Two seconds of uncounted drains come first, so both run warm
+// (caches, the handler's final JIT tier), as in a long-running tracer.
+static unsafe int RingConsumers(string objectPath, string libraryPath, int rounds)
+{
+    const uint BatchRecords = 10_000;
+    const int BatchesPerTurn = 100;
+    using var fill = new RingFill(File.ReadAllBytes(objectPath), 8u << 20);
+    var library = NativeLibrary.Load(libraryPath);
+    var open = (delegate* unmanaged<int, ulong*, void*>)NativeLibrary.GetExport(library, "ringdrain_open");
+    var consume = (delegate* unmanaged<void*, int>)NativeLibrary.GetExport(library, "ringdrain_consume");
+    var close = (delegate* unmanaged<void*, void>)NativeLibrary.GetExport(library, "ringdrain_close");
+    var cChecksum = stackalloc ulong[1];
+    var libbpfReader = open(fill.Records.Fd, cChecksum);
+    if (libbpfReader == null)
+    {
+        throw new BpfException("ring_buffer__new", Marshal.GetLastSystemError(), "records");
+    }
+
+    ulong checksum = 0;
+    using var reader = new MappedRingBuffer(fill.Records, record => checksum += MemoryMarshal.AsRef<TcpWindowEvent>(record).cookie);
+    long allocated = 0;
+    var collections = 0;
+    ulong drainedByCSharp = 0;
+
+    // one batch: fill, drain with one consumer, check count and checksum; returns the drain's time
+    TimeSpan Drain(bool libbpf)
+    {
+        fill.Fill(BatchRecords);
+        var expected = RingFill.Checksum(fill.Next - BatchRecords, BatchRecords);
+        long count;
+        ulong sum;
+        TimeSpan elapsed;
+        if (libbpf)
+        {
+            *cChecksum = 0;
+            var start = Stopwatch.GetTimestamp();
+            count = consume(libbpfReader);
+            elapsed = Stopwatch.GetElapsedTime(start);
+            sum = *cChecksum;
+        }
+        else
+        {
+            checksum = 0;
+            var collectionsBefore = GC.CollectionCount(0) + GC.CollectionCount(1) + GC.CollectionCount(2);
+            var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+            var start = Stopwatch.GetTimestamp();
+            count = reader.Consume();
+            elapsed = Stopwatch.GetElapsedTime(start);
+            allocated += GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+            collections += GC.CollectionCount(0) + GC.CollectionCount(1) + GC.CollectionCount(2) - collectionsBefore;
+            drainedByCSharp += (ulong)count;
+            sum = checksum;
+        }
+
+        return count == BatchRecords && sum == expected
+            ? elapsed
+            : throw new InvalidOperationException($"the {(libbpf ? "libbpf C" : "C#")} consumer read {count} of {BatchRecords} records, checksum {sum}, expected {expected}");
+    }
+
+    // of the median batch: a batch takes tens of microseconds, so most run without being preempted
+    double RecordsPerSecond(bool libbpf) =>
+        BatchRecords / Median(Enumerable.Range(0, BatchesPerTurn).Select(_ => Drain(libbpf).TotalSeconds).ToList());
+
+    var cRates = new List<double>();
+    var csRates = new List<double>();
+    try
+    {
+        for (var warmUp = Stopwatch.StartNew(); warmUp.Elapsed < TimeSpan.FromSeconds(2);)
+        {
+            Drain(libbpf: true);
+            Drain(libbpf: false);
+        }
+
+        for (var round = 1; round <= rounds; round++)
+        {
+            var cFirst = round % 2 == 1;
+            var first = RecordsPerSecond(cFirst);
+            var second = RecordsPerSecond(!cFirst);
+            cRates.Add(cFirst ? first : second);
+            csRates.Add(cFirst ? second : first);
+            Console.WriteLine((csRates[^1] / cRates[^1]).ToString("F4", CultureInfo.InvariantCulture));
+            Console.Error.WriteLine(FormattableString.Invariant($"  round {round}: C# {csRates[^1]:N0} records/s, libbpf C {cRates[^1]:N0} records/s"));
+        }
+    }
+    catch (InvalidOperationException e)
+    {
+        Console.Error.WriteLine($"bench: {e.Message}");
+        return 1;
+    }
+    finally
+    {
+        close(libbpfReader);
+    }
+
+    Console.Error.WriteLine(FormattableString.Invariant($"ring consumer records/s (median of {rounds}): C# {Median(csRates):N0}, libbpf C {Median(cRates):N0}; checksums equal"));
+    Console.Error.WriteLine(FormattableString.Invariant($"C# consumer allocations over {drainedByCSharp:N0} records: {allocated} bytes, {collections} collections"));
+    return 0;
+}
+
+static double Median(List<double> values)
+{
+    var sorted = values.Order().ToList();
+    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
 }

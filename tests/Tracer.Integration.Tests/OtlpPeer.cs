@@ -18,7 +18,7 @@ public sealed class OtlpPeer : IDisposable
     private readonly ConcurrentQueue<JsonElement> requests = new();
     private Process? process;
 
-    public static string Directory { get; } = Path.Combine(RepoRoot(), "tests", "otlp-peer");
+    public static string Directory { get; } = Path.Combine(RepoPaths.Root, "tests", "otlp-peer");
 
     public void Start()
     {
@@ -126,19 +126,6 @@ public sealed class OtlpPeer : IDisposable
         var errors = p.StandardError.ReadToEndAsync();
         Assert.True(p.WaitForExit(TimeSpan.FromMinutes(5)), "npm ci in tests/otlp-peer did not finish");
         Assert.True(p.ExitCode == 0, $"npm ci in tests/otlp-peer failed: {output.Result}{errors.Result}");
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Tracer.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no Tracer.sln above {AppContext.BaseDirectory}");
     }
 }
 

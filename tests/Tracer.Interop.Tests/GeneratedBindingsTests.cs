@@ -34,6 +34,7 @@ public sealed unsafe class GeneratedBindingsTests
             ["union bpf_iter_link_info"] = Unsafe.SizeOf<bpf_iter_link_info>(),
             ["struct ring_buffer_opts"] = sizeof(ring_buffer_opts),
             ["struct perf_buffer_opts"] = sizeof(perf_buffer_opts),
+            ["struct bpf_test_run_opts"] = sizeof(bpf_test_run_opts),
             ["struct btf_type"] = sizeof(btf_type),
             ["struct btf_member"] = sizeof(btf_member),
             ["struct btf_enum"] = sizeof(btf_enum),

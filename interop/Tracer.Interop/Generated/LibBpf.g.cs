@@ -301,6 +301,11 @@ internal static unsafe partial class LibBpf
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
     internal static partial int bpf_obj_get_info_by_fd(int bpf_fd, void* info, uint* info_len);
 
+    /// <summary><c>int bpf_prog_test_run_opts(int prog_fd, struct bpf_test_run_opts *opts)</c></summary>
+    [LibraryImport(Library)]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
+    internal static partial int bpf_prog_test_run_opts(int prog_fd, bpf_test_run_opts* opts);
+
     /// <summary><c>struct ring_buffer *ring_buffer__new(int map_fd, ring_buffer_sample_fn sample_cb, void *ctx, const struct ring_buffer_opts *opts)</c></summary>
     [LibraryImport(Library)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
@@ -889,6 +894,56 @@ internal struct bpf_program
 internal enum bpf_stats_type : uint
 {
     BPF_STATS_RUN_TIME = 0,
+}
+
+/// <summary><c>struct bpf_test_run_opts</c> (80 bytes)</summary>
+[StructLayout(LayoutKind.Explicit, Size = 80)]
+internal unsafe struct bpf_test_run_opts
+{
+    [FieldOffset(0)]
+    internal nuint sz;
+
+    [FieldOffset(8)]
+    internal void* data_in;
+
+    [FieldOffset(16)]
+    internal void* data_out;
+
+    [FieldOffset(24)]
+    internal uint data_size_in;
+
+    [FieldOffset(28)]
+    internal uint data_size_out;
+
+    [FieldOffset(32)]
+    internal void* ctx_in;
+
+    [FieldOffset(40)]
+    internal void* ctx_out;
+
+    [FieldOffset(48)]
+    internal uint ctx_size_in;
+
+    [FieldOffset(52)]
+    internal uint ctx_size_out;
+
+    [FieldOffset(56)]
+    internal uint retval;
+
+    [FieldOffset(60)]
+    internal int repeat;
+
+    [FieldOffset(64)]
+    internal uint duration;
+
+    [FieldOffset(68)]
+    internal uint flags;
+
+    [FieldOffset(72)]
+    internal uint cpu;
+
+    [FieldOffset(76)]
+    internal uint batch_size;
 }
 
 /// <summary><c>struct btf</c> (incomplete type)</summary>
