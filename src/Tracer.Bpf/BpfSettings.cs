@@ -28,36 +28,51 @@ public sealed record BpfSettings
 
     public Transport Transport { get; init; } = Transport.Auto;
 
-    /// <summary>Reads TRACER_ATTACH and TRACER_TRANSPORT; an invalid value is an error, not ignored.</summary>
-    public static BpfSettings FromEnvironment(string? btfPath = null, string? attach = null, string? transport = null)
+    public static string UnknownMethod => $"unknown attach method; use {AttachMethodNames.AllLabels}";
+
+    public const string UnknownTransport = "unknown transport; use auto, ringbuf or perfbuf";
+
+    /// <summary>
+    /// The method and transport given, else TRACER_ATTACH and TRACER_TRANSPORT (empty is unset);
+    /// an invalid variable is an <see cref="ArgumentException"/> naming it, not ignored.
+    /// </summary>
+    public static BpfSettings FromEnvironment(string? btfPath = null, AttachMethod? attach = null, Transport? transport = null) => new()
     {
-        attach ??= Environment.GetEnvironmentVariable(AttachVariable);
-        transport ??= Environment.GetEnvironmentVariable(TransportVariable);
-        return new BpfSettings
+        BtfPath = btfPath,
+        ForcedMethod = attach ?? MethodFromEnvironment(),
+        Transport = transport ?? TransportFromEnvironment(),
+    };
+
+    public static bool TryParseTransport(string text, out Transport transport)
+    {
+        Transport? known = text switch
         {
-            BtfPath = btfPath,
-            ForcedMethod = ParseMethod(attach),
-            Transport = ParseTransport(transport),
+            "auto" => Transport.Auto,
+            "ringbuf" => Transport.RingBuffer,
+            "perfbuf" => Transport.PerfBuffer,
+            _ => null,
         };
+        transport = known ?? Transport.Auto;
+        return known is not null;
     }
 
-    public static AttachMethod? ParseMethod(string? text)
+    private static AttachMethod? MethodFromEnvironment()
     {
-        if (string.IsNullOrEmpty(text))
+        if (Environment.GetEnvironmentVariable(AttachVariable) is not { Length: > 0 } text)
         {
             return null;
         }
 
-        return AttachMethodNames.TryParse(text, out var method)
-            ? method
-            : throw new ArgumentException($"unknown attach method '{text}' (one of {AttachMethodNames.AllLabels})");
+        return AttachMethodNames.TryParse(text, out var method) ? method : throw new ArgumentException($"{AttachVariable} {text}: {UnknownMethod}");
     }
 
-    public static Transport ParseTransport(string? text) => text switch
+    private static Transport TransportFromEnvironment()
     {
-        null or "" or "auto" => Transport.Auto,
-        "ringbuf" => Transport.RingBuffer,
-        "perfbuf" => Transport.PerfBuffer,
-        _ => throw new ArgumentException($"unknown transport '{text}' (one of auto, ringbuf, perfbuf)"),
-    };
+        if (Environment.GetEnvironmentVariable(TransportVariable) is not { Length: > 0 } text)
+        {
+            return Transport.Auto;
+        }
+
+        return TryParseTransport(text, out var transport) ? transport : throw new ArgumentException($"{TransportVariable} {text}: {UnknownTransport}");
+    }
 }

@@ -9,6 +9,30 @@ public static class Cli
 {
     public static async Task<int> RunAsync(string[] args)
     {
+        var root = CreateRoot();
+        var flagValues = OptionValues.FlagsGivenValues(root, args).ToList();
+        foreach (var error in flagValues)
+        {
+            Console.Error.WriteLine($"tracer: {error}");
+        }
+
+        if (flagValues.Count > 0)
+        {
+            return ExitCodes.Usage;
+        }
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            return Usage(parsed);
+        }
+
+        return await parsed.InvokeAsync();
+    }
+
+    /// <summary>Every command and option of <c>tracer</c>.</summary>
+    public static RootCommand CreateRoot()
+    {
         var root = new RootCommand("Tracer: live kernel tracing of TCP send windows and slab growth, with verdicts.")
         {
             DoctorCommand.Create(),
@@ -20,22 +44,23 @@ public static class Cli
             RunCommand.Create(),
         };
         root.Options.Add(GlobalOptions.Verbose);
-
-        var parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
-        {
-            return Usage(parsed);
-        }
-
-        return await parsed.InvokeAsync();
+        return root;
     }
 
-    /// <summary>Unknown commands, options or bad values: the errors and the usage on stderr, exit 2.</summary>
+    /// <summary>
+    /// Bad values: one line each on stderr, exit 2. Unknown commands or options, missing values:
+    /// the errors and then the usage on stderr, exit 2.
+    /// </summary>
     private static int Usage(ParseResult parsed)
     {
         foreach (var error in parsed.Errors)
         {
             Console.Error.WriteLine($"tracer: {error.Message}");
+        }
+
+        if (parsed.Errors.All(OptionValues.IsRefusedValue))
+        {
+            return ExitCodes.Usage;
         }
 
         var commandPath = new List<string>();

@@ -16,29 +16,29 @@ public static class GlobalOptions
         AllowMultipleArgumentsPerToken = true,
     };
 
-    public static Option<FileInfo> Btf() => new("--btf")
+    public static Option<FileInfo?> Btf() => new Option<FileInfo?>("--btf")
     {
         Description = "External BTF file for a kernel without /sys/kernel/btf/vmlinux (libbpf's btf_custom_path)",
         HelpName = "FILE",
-    };
+    }.Reading(OptionValues.BtfFile);
 
-    public static Option<string> Attach() => new("--attach")
+    public static Option<AttachMethod?> Attach() => new Option<AttachMethod?>("--attach")
     {
         Description = $"Force one attach method for every hook ({AttachMethodNames.AllLabels}); default: the best that works. Also TRACER_ATTACH",
         HelpName = "METHOD",
-    };
+    }.Reading(OptionValues.AttachMethodName);
 
-    public static Option<string> Transport() => new("--transport")
+    public static Option<Bpf.Transport?> Transport() => new Option<Bpf.Transport?>("--transport")
     {
         Description = "Force the event transport (ringbuf, perfbuf); default: ring buffer when the kernel has one. Also TRACER_TRANSPORT",
         HelpName = "KIND",
-    };
+    }.Reading(OptionValues.TransportName);
 
-    public static Option<double?> Duration() => new("--duration")
+    public static Option<double?> Duration() => new Option<double?>("--duration")
     {
         Description = "Stop cleanly after this many seconds (default: until Ctrl-C or SIGTERM)",
         HelpName = "SECONDS",
-    };
+    }.Reading(OptionValues.Seconds(0, minAllowed: false, "give a positive number of seconds"));
 
     public static Option<bool> Json() => new("--json")
     {

@@ -9,11 +9,18 @@ public sealed record TelemetrySettings
     public const string EndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
     public const string ProtocolVariable = "OTEL_EXPORTER_OTLP_PROTOCOL";
     public const string MetricIntervalVariable = "OTEL_METRIC_EXPORT_INTERVAL";
+    public const string HeadersVariable = "OTEL_EXPORTER_OTLP_HEADERS";
+    public const string TimeoutVariable = "OTEL_EXPORTER_OTLP_TIMEOUT";
+    public const string UnknownProtocol = "unknown OTLP protocol; use grpc or http/protobuf";
     public const long DefaultMaxFileBytes = 64L << 20;
     public const int DefaultKeepFiles = 5;
 
     private static readonly string[] SignalEndpointVariables =
         ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"];
+
+    /// <summary>The TLS files the OTLP exporter reads (a CA, or a client certificate and its key for mTLS).</summary>
+    private static readonly string[] CertificateVariables =
+        ["OTEL_EXPORTER_OTLP_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_KEY"];
 
     /// <summary>The endpoint given on the command line; null when it comes from the environment or there is none.</summary>
     public Uri? Endpoint { get; init; }
@@ -60,12 +67,13 @@ public sealed record TelemetrySettings
             }
         }
 
+        CheckExporterVariables(environment);
         var interval = TimeSpan.FromSeconds(60);
         if (environment(MetricIntervalVariable) is { Length: > 0 } ms)
         {
             if (!int.TryParse(ms, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 100)
             {
-                throw new TelemetryConfigurationException($"{MetricIntervalVariable}={ms}: give the metric export interval in milliseconds, at least 100");
+                throw new TelemetryConfigurationException($"{MetricIntervalVariable} {ms}: give the metric export interval in milliseconds, at least 100");
             }
 
             interval = TimeSpan.FromMilliseconds(n);
@@ -112,21 +120,63 @@ public sealed record TelemetrySettings
 
     public static string ProtocolName(OtlpExportProtocol protocol) => protocol == OtlpExportProtocol.Grpc ? "grpc" : "http/protobuf";
 
-    private static OtlpExportProtocol ParseProtocol(string text, string source) => text.Trim() switch
+    public static bool TryParseProtocol(string text, out OtlpExportProtocol protocol)
     {
-        "grpc" => OtlpExportProtocol.Grpc,
-        "http/protobuf" => OtlpExportProtocol.HttpProtobuf,
-        _ => throw new TelemetryConfigurationException($"{source} {text}: unknown OTLP protocol; use grpc or http/protobuf"),
-    };
-
-    private static Uri ParseEndpoint(string text, string source)
-    {
-        if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0)
+        OtlpExportProtocol? known = text.Trim() switch
         {
-            throw new TelemetryConfigurationException($"{source} {text}: not an OTLP endpoint URL; give http://HOST:PORT or https://HOST:PORT");
+            "grpc" => OtlpExportProtocol.Grpc,
+            "http/protobuf" => OtlpExportProtocol.HttpProtobuf,
+            _ => null,
+        };
+        protocol = known ?? OtlpExportProtocol.Grpc;
+        return known is not null;
+    }
+
+    /// <summary>Null for an http or https URL with a host, else what is wrong with it.</summary>
+    public static string? EndpointProblem(string text) =>
+        Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) && uri.Scheme is ("http" or "https") && uri.Host.Length > 0
+            ? null
+            : "not an OTLP endpoint URL; give http://HOST:PORT or https://HOST:PORT";
+
+    private static OtlpExportProtocol ParseProtocol(string text, string source) =>
+        TryParseProtocol(text, out var protocol) ? protocol : throw new TelemetryConfigurationException($"{source} {text}: {UnknownProtocol}");
+
+    private static Uri ParseEndpoint(string text, string source) =>
+        EndpointProblem(text) is { } problem ? throw new TelemetryConfigurationException($"{source} {text}: {problem}") : new Uri(text.Trim());
+
+    /// <summary>
+    /// The variables the OTLP exporter reads by itself, which it would otherwise reject with a stack trace
+    /// (headers) or ignore (timeout, certificate paths). Header values are secrets: never repeated.
+    /// </summary>
+    private static void CheckExporterVariables(Func<string, string?> environment)
+    {
+        if (environment(HeadersVariable) is { Length: > 0 } headers)
+        {
+            var entries = headers.Split(',');
+            for (var i = 0; i < entries.Length; i++)
+            {
+                var separator = entries[i].IndexOf('=', StringComparison.Ordinal);
+                if (separator < 0 || entries[i][..separator].Trim().Length == 0)
+                {
+                    throw new TelemetryConfigurationException(
+                        $"{HeadersVariable}: entry {i + 1} of {entries.Length} is not key=value; give comma-separated key=value pairs");
+                }
+            }
         }
 
-        return uri;
+        if (environment(TimeoutVariable) is { Length: > 0 } timeout
+            && (!int.TryParse(timeout, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) || ms < 1))
+        {
+            throw new TelemetryConfigurationException($"{TimeoutVariable} {timeout}: give the export timeout in milliseconds, a positive whole number");
+        }
+
+        foreach (var variable in CertificateVariables)
+        {
+            if (environment(variable) is { Length: > 0 } path && !File.Exists(path))
+            {
+                throw new TelemetryConfigurationException($"{variable} {path}: no such file");
+            }
+        }
     }
 
     private static void EnsureWritable(string directory, string source)

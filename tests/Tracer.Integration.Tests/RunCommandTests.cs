@@ -57,11 +57,11 @@ public sealed class RunCommandTests
     [InlineData("--otlp-protocol", "http/json", "tracer: --otlp-protocol http/json: unknown OTLP protocol; use grpc or http/protobuf")]
     [InlineData("--data-dir", "/proc/tracer-data", "tracer: --data-dir /proc/tracer-data: cannot write telemetry files there")]
     [InlineData("--data-dir", "/dev/null/tracer", "tracer: --data-dir /dev/null/tracer: cannot write telemetry files there")]
-    public void BadTelemetryInputIsOneLineAndExitOneBeforeAttaching(string option, string value, string message)
+    public void BadTelemetryInputIsOneLineAndExitTwoBeforeAttaching(string option, string value, string message)
     {
         var clock = Stopwatch.StartNew();
         var result = TracerProcess.Run("run", option, value);
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(2, result.ExitCode);
         Assert.StartsWith(message, result.Stderr);
         Assert.Equal(1, result.Stderr.Count(c => c == '\n'));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10));
@@ -76,7 +76,7 @@ public sealed class RunCommandTests
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEnd();
         Assert.True(process.WaitForExit(10000));
-        Assert.Equal(1, process.ExitCode);
+        Assert.Equal(2, process.ExitCode);
         Assert.Equal("tracer: OTEL_EXPORTER_OTLP_PROTOCOL http/json: unknown OTLP protocol; use grpc or http/protobuf\n", stderr);
     }
 

@@ -199,11 +199,11 @@ public sealed class SlabTests(ITestOutputHelper output)
     public void BadOptionsAreOneClearSentence()
     {
         var sample = TracerProcess.Run("slab", "--sample", "0");
-        Assert.Equal(1, sample.ExitCode);
+        Assert.Equal(2, sample.ExitCode);
         Assert.Equal("tracer: --sample 0: give a positive N (1 samples every allocation)\n", sample.Stderr);
 
         var interval = TracerProcess.Run("slab", "--interval", "0.05");
-        Assert.Equal(1, interval.ExitCode);
+        Assert.Equal(2, interval.ExitCode);
         Assert.StartsWith("tracer: --interval 0.05: give at least 0.1 seconds", interval.Stderr);
     }
 

@@ -195,7 +195,7 @@ public sealed class TcpCliTests
     public void ReplayOfAMissingFileSaysSo()
     {
         var result = TracerProcess.Run("replay", "/nonexistent/recording.trec");
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(2, result.ExitCode);
         Assert.Equal("tracer: /nonexistent/recording.trec: no such file\n", result.Stderr);
     }
 

@@ -13,7 +13,10 @@ public static class TracerProcess
     public static TracerResult Run(params string[] args) => Run(TimeSpan.FromSeconds(60), null, args);
 
     /// <summary>Runs <c>tracer</c>, or <paramref name="wrapper"/> (e.g. setpriv …) with tracer as its last argument.</summary>
-    public static TracerResult Run(TimeSpan timeout, string[]? wrapper, params string[] args)
+    public static TracerResult Run(TimeSpan timeout, string[]? wrapper, params string[] args) => Run(timeout, wrapper, new Dictionary<string, string>(), args);
+
+    /// <summary>Runs <c>tracer</c> with <paramref name="environment"/> added to this process's environment.</summary>
+    public static TracerResult Run(TimeSpan timeout, string[]? wrapper, IReadOnlyDictionary<string, string> environment, string[] args)
     {
         var start = new ProcessStartInfo(wrapper?[0] ?? Binary)
         {
@@ -21,6 +24,11 @@ public static class TracerProcess
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         foreach (var a in wrapper?.Skip(1).Append(Binary) ?? [])
         {
             start.ArgumentList.Add(a);

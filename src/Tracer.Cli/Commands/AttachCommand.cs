@@ -25,14 +25,14 @@ public static class AttachCommand
     public static Command Create()
     {
         var kernel = new KernelOptions();
-        var pid = new Option<int?>("--pid") { Description = "The process to attach to (all its threads; sockets found through its file descriptors)", HelpName = "PID" };
-        var comm = new Option<string>("--comm") { Description = "Every process with this command name", HelpName = "NAME" };
-        var port = new Option<int?>("--port") { Description = "Sockets with this local or peer port", HelpName = "PORT" };
+        var pid = TargetOptions.Pid("The process to attach to (all its threads; sockets found through its file descriptors)");
+        var comm = TargetOptions.Comm("Every process with this command name");
+        var port = TargetOptions.Port("Sockets with this local or peer port");
         var timeout = new Option<double?>("--timeout")
         {
             Description = string.Create(CultureInfo.InvariantCulture, $"Stop watching live after this many seconds (default {DefaultTimeoutSeconds}: one persist probe at the maximum backoff); 0: the snapshot only"),
             HelpName = "SECONDS",
-        };
+        }.Reading(OptionValues.Seconds(0, minAllowed: true, "give a number of seconds, 0 or more"));
         var json = GlobalOptions.Json();
         var command = new Command("attach", "The verdict on a stuck transfer within a second, from its sockets' current state, then confirmed live. Exit 3 when a connection is stuck")
         {
@@ -43,11 +43,6 @@ public static class AttachCommand
         {
             var target = ReadTarget(parsed.GetValue(pid), parsed.GetValue(comm), parsed.GetValue(port));
             var seconds = parsed.GetValue(timeout) ?? DefaultTimeoutSeconds;
-            if (seconds < 0 || double.IsNaN(seconds) || double.IsInfinity(seconds))
-            {
-                throw new UserError($"--timeout {seconds}: give a number of seconds, 0 or more");
-            }
-
             var settings = kernel.Settings(parsed, logging);
             return Attach.Run(settings, target, seconds, parsed.GetValue(json), logging.CreateLogger("attach"));
         }));
@@ -58,22 +53,7 @@ public static class AttachCommand
     {
         if (pid is null && comm is null && port is null)
         {
-            throw new UserError("attach to what? give --pid PID, --comm NAME or --port PORT");
-        }
-
-        if (pid is { } p && (p <= 0 || !Directory.Exists($"/proc/{p}")))
-        {
-            throw new UserError($"--pid {p}: no such process");
-        }
-
-        if (port is { } n && n is < 1 or > 65535)
-        {
-            throw new UserError($"--port {n}: a port is 1 to 65535");
-        }
-
-        if (comm is { Length: 0 })
-        {
-            throw new UserError("--comm: the command name is empty");
+            throw new UsageError("attach to what? give --pid PID, --comm NAME or --port PORT");
         }
 
         return new SnapshotTarget(pid, comm, port is { } q ? (ushort)q : null);

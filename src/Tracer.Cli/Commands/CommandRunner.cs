@@ -6,7 +6,7 @@ using Tracer.Interop;
 
 namespace Tracer.Cli.Commands;
 
-/// <summary>Runs a command body and turns expected failures into one line on stderr and exit 1.</summary>
+/// <summary>Runs a command body and turns expected failures into one line on stderr and exit 1 (2 for a bad value).</summary>
 public static class CommandRunner
 {
     public static int Run(ParseResult parsed, Func<ILoggerFactory, int> body)
@@ -15,6 +15,11 @@ public static class CommandRunner
         try
         {
             return body(logging);
+        }
+        catch (UsageError e)
+        {
+            Console.Error.WriteLine($"tracer: {e.Message}");
+            return ExitCodes.Usage;
         }
         catch (Exception e) when (e is UserError or BpfException or HookUnavailableException or ReplayFormatException
                                        or NotSupportedException or IOException or UnauthorizedAccessException)

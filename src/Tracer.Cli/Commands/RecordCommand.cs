@@ -12,7 +12,7 @@ public static class RecordCommand
     {
         var kernel = new KernelOptions();
         var tcp = new TcpOptions();
-        var outputFile = new Option<FileInfo>("--output", "-o") { Description = "The recording to write", HelpName = "FILE", Required = true };
+        var outputFile = new Option<FileInfo?>("--output", "-o") { Description = "The recording to write", HelpName = "FILE", Required = true }.Reading(OptionValues.NewFile);
         var command = new Command("record", "Record TCP send-window samples to a file that `tracer replay` analyzes later");
         kernel.AddTo(command);
         tcp.AddTo(command);
@@ -23,15 +23,7 @@ public static class RecordCommand
             var settings = kernel.Settings(parsed, logging);
             var path = parsed.GetValue(outputFile)!.FullName;
             var logger = logging.CreateLogger("record");
-            // a recording names hosts, ports and processes: readable by its owner only
-            using var file = new FileStream(path, new FileStreamOptions
-            {
-                Mode = FileMode.Create,
-                Access = FileAccess.Write,
-                Share = FileShare.Read,
-                BufferSize = 1 << 16,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            });
+            using var file = Create(path);
             using var writer = new RecordingWriter(file, KernelSupport.KernelRelease);
             var status = LiveTcp.Run(settings, options, tcp.Analysis(parsed), parsed.GetValue(tcp.Duration), json: false, "tracer record", logger, sample => writer.Write(sample));
             writer.Flush();
@@ -39,5 +31,26 @@ public static class RecordCommand
             return status;
         }));
         return command;
+    }
+
+    /// <summary>The recording, created before anything is attached; a path that cannot be written is a bad --output.</summary>
+    private static FileStream Create(string path)
+    {
+        try
+        {
+            // a recording names hosts, ports and processes: readable by its owner only
+            return new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.Create,
+                Access = FileAccess.Write,
+                Share = FileShare.Read,
+                BufferSize = 1 << 16,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageError($"--output {path}: cannot write it ({e.Message.TrimEnd('.')})");
+        }
     }
 }

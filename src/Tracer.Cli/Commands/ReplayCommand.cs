@@ -11,7 +11,7 @@ public static class ReplayCommand
 {
     public static Command Create()
     {
-        var file = new Argument<FileInfo>("FILE") { Description = "A recording from `tracer record`, or JSON Lines samples (docs/replay-format.md)" };
+        var file = new Argument<FileInfo?>("FILE") { Description = "A recording from `tracer record`, or JSON Lines samples (docs/replay-format.md)" }.Reading(OptionValues.ReplayFile);
         var json = GlobalOptions.Json();
         var freezeWl1 = new Option<bool>("--freeze-wl1")
         {
@@ -21,11 +21,6 @@ public static class ReplayCommand
         command.SetAction(parsed => CommandRunner.Run(parsed, _ =>
         {
             var path = parsed.GetValue(file)!;
-            if (!path.Exists)
-            {
-                throw new UserError($"{path.FullName}: no such file");
-            }
-
             using var jsonOutput = parsed.GetValue(json) ? new JsonLinesOutput(Console.OpenStandardOutput()) : null;
             using var source = SampleSource.Open(path.FullName);
             var header = source.Header;

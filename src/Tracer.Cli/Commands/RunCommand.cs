@@ -21,21 +21,21 @@ public static class RunCommand
     {
         var kernel = new KernelOptions();
         var tcp = new TcpOptions();
-        var endpoint = new Option<string>("--otlp-endpoint")
+        var endpoint = new Option<string?>("--otlp-endpoint")
         {
             Description = $"Export over OTLP to this URL (e.g. http://collector:4317); default {TelemetrySettings.EndpointVariable}, else OTLP JSON files in --data-dir",
             HelpName = "URL",
-        };
-        var protocol = new Option<string>("--otlp-protocol")
+        }.Reading(OptionValues.OtlpEndpoint);
+        var protocol = new Option<string?>("--otlp-protocol")
         {
             Description = $"grpc or http/protobuf; default {TelemetrySettings.ProtocolVariable}, else grpc",
             HelpName = "PROTOCOL",
-        };
-        var dataDir = new Option<string>("--data-dir")
+        }.Reading(OptionValues.OtlpProtocol);
+        var dataDir = new Option<string?>("--data-dir")
         {
             Description = "Where traces.jsonl, metrics.jsonl and logs.jsonl go when no OTLP endpoint is set (default /var/lib/tracer as root, else $XDG_STATE_HOME/tracer)",
             HelpName = "DIR",
-        };
+        }.Reading(OptionValues.DirectoryPath);
         var noSlab = new Option<bool>("--no-slab") { Description = "TCP analysis only: do not track the slab allocator" };
         var sampleBudget = new Option<int?>("--sample-budget")
         {
@@ -59,7 +59,7 @@ public static class RunCommand
             }
             catch (TelemetryConfigurationException e)
             {
-                throw new UserError(e.Message);
+                throw new UsageError(e.Message);
             }
 
             var options = tcp.Read(parsed);

@@ -11,30 +11,29 @@ namespace Tracer.Cli.Commands;
 public static class SlabCommand
 {
     public const double MinIntervalSeconds = 0.1;
+    public const double DefaultIntervalSeconds = 1;
+    public const int DefaultTop = 10;
 
     public static Command Create()
     {
         var kernel = new KernelOptions();
         var json = GlobalOptions.Json();
         var duration = GlobalOptions.Duration();
-        var interval = new Option<double>("--interval")
+        var interval = new Option<double?>("--interval")
         {
-            Description = "Seconds per interval: counters are read and growth judged once per interval (at least 0.1)",
+            Description = "Seconds per interval: counters are read and growth judged once per interval (at least 0.1; default 1)",
             HelpName = "SECONDS",
-            DefaultValueFactory = _ => 1.0,
-        };
-        var top = new Option<int>("--top")
+        }.Reading(OptionValues.Seconds(MinIntervalSeconds, minAllowed: true, $"give at least {MinIntervalSeconds} seconds (the counters are read by walking kernel maps)"));
+        var top = new Option<int?>("--top")
         {
-            Description = "Caches shown in the live view and slab.growth findings per interval",
+            Description = $"Caches shown in the live view and slab.growth findings per interval (default {DefaultTop})",
             HelpName = "N",
-            DefaultValueFactory = _ => 10,
-        };
-        var sample = new Option<int>("--sample")
+        }.Reading(OptionValues.WholeNumber(1, int.MaxValue, "give a positive number of caches"));
+        var sample = new Option<int?>("--sample")
         {
-            Description = "Remember one allocation in N for attribution (stack, pid, comm, age); 1 = every allocation",
+            Description = $"Remember one allocation in N for attribution (stack, pid, comm, age); 1 = every allocation (default {new SlabTraceOptions().SampleEvery})",
             HelpName = "N",
-            DefaultValueFactory = _ => (int)new SlabTraceOptions().SampleEvery,
-        };
+        }.Reading(OptionValues.WholeNumber(1, int.MaxValue, "give a positive N (1 samples every allocation)"));
         var command = new Command("slab", "Watch the kernel's slab caches live: growth per cache, leak suspects with the stacks and commands behind them, OOM kills");
         kernel.AddTo(command);
         foreach (var option in new Option[] { interval, duration, top, sample, json })
@@ -44,32 +43,11 @@ public static class SlabCommand
 
         command.SetAction(parsed => CommandRunner.Run(parsed, logging =>
         {
-            var seconds = parsed.GetValue(interval);
-            if (!(seconds >= MinIntervalSeconds) || double.IsInfinity(seconds))
-            {
-                throw new UserError($"--interval {seconds}: give at least {MinIntervalSeconds} seconds (the counters are read by walking kernel maps)");
-            }
-
-            var n = parsed.GetValue(top);
-            if (n < 1)
-            {
-                throw new UserError($"--top {n}: give a positive number of caches");
-            }
-
-            var every = parsed.GetValue(sample);
-            if (every < 1)
-            {
-                throw new UserError($"--sample {every}: give a positive N (1 samples every allocation)");
-            }
-
-            var d = parsed.GetValue(duration);
-            if (d is { } dd && (dd <= 0 || double.IsNaN(dd) || double.IsInfinity(dd)))
-            {
-                throw new UserError($"--duration {dd}: give a positive number of seconds");
-            }
-
+            var seconds = parsed.GetValue(interval) ?? DefaultIntervalSeconds;
+            var n = parsed.GetValue(top) ?? DefaultTop;
+            var options = parsed.GetValue(sample) is { } every ? new SlabTraceOptions { SampleEvery = (uint)every } : new SlabTraceOptions();
             var settings = kernel.Settings(parsed, logging);
-            return LiveSlab.Run(settings, new SlabTraceOptions { SampleEvery = (uint)every }, TimeSpan.FromSeconds(seconds), n, d,
+            return LiveSlab.Run(settings, options, TimeSpan.FromSeconds(seconds), n, parsed.GetValue(duration),
                 parsed.GetValue(json), parsed.Tokens.Any(t => t.Value is "-v" or "--verbose" or "-vv"), logging.CreateLogger("slab"));
         }));
         return command;

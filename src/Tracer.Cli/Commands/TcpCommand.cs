@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Tracer.Analysis.Findings;
@@ -8,25 +7,32 @@ using Tracer.Analysis.Tcp;
 using Tracer.Bpf;
 using Tracer.Bpf.Tcp;
 using Tracer.Cli.Output;
-using Tracer.Interop;
 
 namespace Tracer.Cli.Commands;
 
 /// <summary>The filters and mode options of the TCP tracer, shared by <c>tcp</c>, <c>record</c> and <c>run</c>.</summary>
 public sealed class TcpOptions
 {
-    public Option<int?> Pid { get; } = new("--pid") { Description = "Only connections owned by this process", HelpName = "PID" };
-    public Option<string> Comm { get; } = new("--comm") { Description = "Only connections owned by processes with this command name", HelpName = "NAME" };
-    public Option<int?> Port { get; } = new("--port") { Description = "Only connections with this local or peer port", HelpName = "PORT" };
-    public Option<string> Cgroup { get; } = new("--cgroup") { Description = "Only sockets of this cgroup v2 (a path, absolute or under /sys/fs/cgroup, or an id)", HelpName = "CGROUP" };
-    public Option<string> Family { get; } = new("--family") { Description = "Only inet (IPv4) or inet6 (IPv6) connections", HelpName = "FAMILY" };
+    public Option<int?> Pid { get; } = TargetOptions.Pid("Only connections owned by this process");
+    public Option<string?> Comm { get; } = TargetOptions.Comm("Only connections owned by processes with this command name");
+    public Option<int?> Port { get; } = TargetOptions.Port("Only connections with this local or peer port");
+    public Option<ulong?> Cgroup { get; } = new Option<ulong?>("--cgroup")
+    {
+        Description = "Only sockets of this cgroup v2 (a path, absolute or under /sys/fs/cgroup, or an id)",
+        HelpName = "CGROUP",
+    }.Reading(OptionValues.Cgroup);
+    public Option<AddressFamily?> Family { get; } = new Option<AddressFamily?>("--family")
+    {
+        Description = "Only inet (IPv4) or inet6 (IPv6) connections",
+        HelpName = "FAMILY",
+    }.Reading(OptionValues.Family);
     public Option<bool> EverySegment { get; } = new("--every-segment") { Description = "One sample per incoming segment (ad-hoc debugging) instead of only the samples that matter" };
     public Option<double?> Duration { get; } = GlobalOptions.Duration();
-    public Option<int?> MinZeroWindow { get; } = new("--min-zero-window")
+    public Option<int?> MinZeroWindow { get; } = new Option<int?>("--min-zero-window")
     {
         Description = "Report zero-window episodes once they last this many milliseconds (default 200); shorter blips are only counted",
         HelpName = "MS",
-    };
+    }.Reading(OptionValues.WholeNumber(0, int.MaxValue, "give 0 or more milliseconds"));
 
     public void AddTo(Command command)
     {
@@ -36,84 +42,38 @@ public sealed class TcpOptions
         }
     }
 
-    /// <summary>Validated trace options; out-of-range or unknown values are a <see cref="UserError"/>.</summary>
-    public TcpTraceOptions Read(ParseResult parsed)
+    /// <summary>The trace options; their values were checked while parsing.</summary>
+    public TcpTraceOptions Read(ParseResult parsed) => new()
     {
-        var pid = parsed.GetValue(Pid);
-        if (pid is { } p && (p <= 0 || !Directory.Exists($"/proc/{p}")))
+        EverySegment = parsed.GetValue(EverySegment),
+        Filter = new TcpFilter
         {
-            throw new UserError($"--pid {p}: no such process");
-        }
-
-        var port = parsed.GetValue(Port);
-        if (port is { } n && n is < 1 or > 65535)
-        {
-            throw new UserError($"--port {n}: a port is 1 to 65535");
-        }
-
-        var comm = parsed.GetValue(Comm);
-        if (comm is { Length: 0 })
-        {
-            throw new UserError("--comm: the command name is empty");
-        }
-
-        var duration = parsed.GetValue(Duration);
-        if (duration is { } d && (d <= 0 || double.IsNaN(d) || double.IsInfinity(d)))
-        {
-            throw new UserError($"--duration {d}: give a positive number of seconds");
-        }
-
-        if (parsed.GetValue(MinZeroWindow) is < 0 and var ms)
-        {
-            throw new UserError($"--min-zero-window {ms}: give 0 or more milliseconds");
-        }
-
-        return new TcpTraceOptions
-        {
-            EverySegment = parsed.GetValue(EverySegment),
-            Filter = new TcpFilter
-            {
-                Pid = pid,
-                Comm = comm,
-                Port = port is { } q ? (ushort)q : null,
-                CgroupId = ReadCgroup(parsed.GetValue(Cgroup)),
-                Family = parsed.GetValue(Family) switch
-                {
-                    null => null,
-                    "inet" or "ipv4" or "4" => AddressFamily.InterNetwork,
-                    "inet6" or "ipv6" or "6" => AddressFamily.InterNetworkV6,
-                    var other => throw new UserError($"--family {other}: use inet or inet6"),
-                },
-            },
-        };
-    }
+            Pid = parsed.GetValue(Pid),
+            Comm = parsed.GetValue(Comm),
+            Port = parsed.GetValue(Port) is { } port ? (ushort)port : null,
+            CgroupId = parsed.GetValue(Cgroup),
+            Family = parsed.GetValue(Family),
+        },
+    };
 
     public TcpWindowAnalyzerOptions Analysis(ParseResult parsed) => new()
     {
         ZeroWindowReportAfter = parsed.GetValue(MinZeroWindow) is { } ms ? TimeSpan.FromMilliseconds(ms) : new TcpWindowAnalyzerOptions().ZeroWindowReportAfter,
     };
 
-    private static ulong? ReadCgroup(string? text)
-    {
-        if (text is null)
-        {
-            return null;
-        }
+}
 
-        if (ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
-        {
-            return id;
-        }
+/// <summary>The options that name what to watch, shared by the TCP filters and <c>tracer attach</c>.</summary>
+public static class TargetOptions
+{
+    public static Option<int?> Pid(string description) =>
+        new Option<int?>("--pid") { Description = description, HelpName = "PID" }.Reading(OptionValues.RunningProcess);
 
-        var root = KernelFs.Cgroup2Root ?? throw new UserError($"--cgroup {text}: no cgroup v2 hierarchy is mounted");
-        var path = Path.GetFullPath(Path.IsPathRooted(text) ? text : Path.Combine(root, text));
-        if (!path.StartsWith(root, StringComparison.Ordinal) || !Directory.Exists(path))
-        {
-            throw new UserError($"--cgroup {text}: no cgroup v2 directory {path} (cgroup v2 is mounted at {root})");
-        }
+    public static Option<string?> Comm(string description) =>
+        new Option<string?>("--comm") { Description = description, HelpName = "NAME" }.Reading(OptionValues.CommandName);
 
-        return KernelFs.Inode(path);
-    }
+    public static Option<int?> Port(string description) =>
+        new Option<int?>("--port") { Description = description, HelpName = "PORT" }.Reading(OptionValues.WholeNumber(1, 65535, "a port is 1 to 65535"));
 }
 
 /// <summary><c>tracer tcp</c>: live send-window analysis.</summary>
