@@ -43,6 +43,7 @@ public sealed class BadInputTests
         ["--timeout"] = [("", NotSeconds), ("abc", NotSeconds), ("NaN", NotSeconds), ("-1", "give a number of seconds, 0 or more"), ("1e309", "too large")],
         ["--interval"] = [("", NotSeconds), ("abc", NotSeconds), ("0", "give at least 0.1 seconds"), ("0.05", "give at least 0.1 seconds"), ("-1", "give at least 0.1 seconds"), ("1e309", "too large")],
         ["--top"] = [("", NotWhole), ("abc", NotWhole), ("0", "give a positive number of caches"), ("-3", "give a positive number of caches"), ("99999999999", "give a positive number of caches")],
+        ["--sample-budget"] = [("", NotWhole), ("lots", NotWhole), ("1.5", NotWhole), ("-1", "give 0 (never step down)"), ("10000001", "give 0 (never step down)")],
         ["--sample"] = [("", NotWhole), ("abc", NotWhole), ("0", "give a positive N"), ("-1", "give a positive N"), ("99999999999", "give a positive N")],
         ["--output"] =
         [

@@ -41,7 +41,7 @@ public static class RunCommand
         {
             Description = $"Overhead control: above this many kernel samples/s, or on any drop, send only what verdicts rest on until the load passes (default {new OverheadOptions().SampleBudgetPerSecond:0}; 0 never steps down)",
             HelpName = "N",
-        };
+        }.Reading(OptionValues.WholeNumber(0, 10_000_000, "give 0 (never step down) to 10000000 samples/s"));
         var command = new Command("run", "The main job: every detector on, always-on, findings exported as OpenTelemetry spans, metrics and logs");
         kernel.AddTo(command);
         tcp.AddTo(command);
@@ -66,11 +66,6 @@ public static class RunCommand
             var settings = kernel.Settings(parsed, logging);
             var logger = logging.CreateLogger("run");
             var budget = parsed.GetValue(sampleBudget);
-            if (budget is < 0 or > 10_000_000)
-            {
-                throw new UserError($"--sample-budget {budget}: must be between 0 (never step down) and 10000000 samples/s");
-            }
-
             var overhead = new OverheadOptions { SampleBudgetPerSecond = budget ?? new OverheadOptions().SampleBudgetPerSecond };
             return Run(settings, options, tcp, parsed, telemetry, slab: !parsed.GetValue(noSlab), overhead, logger);
         }));
