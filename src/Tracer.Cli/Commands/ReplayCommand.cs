@@ -26,7 +26,7 @@ public static class ReplayCommand
                 throw new UserError($"{path.FullName}: no such file");
             }
 
-            using var jsonOutput = parsed.GetValue(json) ? new JsonLinesOutput(Console.OpenStandardOutput()) : null;
+            using var jsonOutput = parsed.GetValue(json) ? new JsonLinesOutput(StandardOutput.Open()) : null;
             using var source = SampleSource.Open(path.FullName);
             var header = source.Header;
             Func<ulong, DateTime> wallClock = header is null ? MonotonicOnly : ts => header.ToWallClock(ts).UtcDateTime;

@@ -66,6 +66,8 @@ public static class RunCommand
 
     private static int Run(BpfSettings settings, Bpf.Tcp.TcpTraceOptions options, TcpOptions tcp, ParseResult parsed, TelemetrySettings telemetry, bool slab, ILogger logger)
     {
+        // signals are handled from here on: one during the slab attach still flushes and detaches
+        using var stop = new StopSignal(parsed.GetValue(tcp.Duration));
         var terminal = !Console.IsOutputRedirected;
         using var pipeline = TelemetryPipeline.Start(telemetry, logger);
         if (!terminal)
@@ -79,7 +81,7 @@ public static class RunCommand
         void Housekeeping(Analysis.Tcp.TcpWindowAnalyzer analyzer, ulong nowNs, ulong samples, ulong dropped) =>
             sink.Tick(analyzer.Connections, nowNs, samples, dropped, slabTracking?.Observe(nowNs));
 
-        var status = LiveTcp.Run(settings, options, tcp.Analysis(parsed), parsed.GetValue(tcp.Duration), json: false, "tracer run", logger,
+        var status = LiveTcp.Run(settings, options, tcp.Analysis(parsed), stop, json: false, "tracer run", logger,
             hooks: new LiveHooks(sink, Housekeeping));
         if (!pipeline.Flush(TimeSpan.FromSeconds(10)))
         {
