@@ -60,6 +60,10 @@ public sealed record DoctorReport(
             TcpSnapshotReader.Take(settings, nothing, nothing.Resolve(), logger);
             return "iter/tcp";
         }
+        catch (BpfException e) when (e.Errno is Errno.EPERM or Errno.EACCES)
+        {
+            return $"refused ({e.Operation}: {e.ErrnoName})";
+        }
         catch (BpfException e)
         {
             return $"unavailable ({e.Operation}: {e.ErrnoName}); tracer attach needs Linux 5.9+";

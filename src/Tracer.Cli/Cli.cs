@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Tracer.Cli.Commands;
+using Tracer.Cli.Output;
 
 namespace Tracer.Cli;
 
@@ -27,7 +28,16 @@ public static class Cli
             return Usage(parsed);
         }
 
-        return await parsed.InvokeAsync();
+        try
+        {
+            // every command turns its own failures into one line; what is left here is help output that could not be written
+            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (StandardOutputException e)
+        {
+            Console.Error.WriteLine($"tracer: {e.Message}");
+            return ExitCodes.Error;
+        }
     }
 
     /// <summary>Every command and option of <c>tracer</c>.</summary>

@@ -1,3 +1,5 @@
 using Tracer.Cli;
+using Tracer.Cli.Output;
 
+StandardOutput.Install();
 return await Cli.RunAsync(args);

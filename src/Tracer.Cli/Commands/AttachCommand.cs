@@ -80,7 +80,7 @@ public static class Attach
         }
 
         var judged = AttachReport.Judge(snapshot.Sockets);
-        using var stdout = json ? Console.OpenStandardOutput() : null;
+        using var stdout = json ? StandardOutput.Open() : null;
         using var jsonOutput = stdout is null ? null : new JsonLinesOutput(stdout);
         if (stdout is not null)
         {

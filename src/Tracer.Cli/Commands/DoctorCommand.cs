@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Tracer.Bpf;
+using Tracer.Cli.Output;
 
 namespace Tracer.Cli.Commands;
 
@@ -20,7 +21,7 @@ public static class DoctorCommand
             var report = DoctorReport.Run(settings, logging.CreateLogger("doctor"));
             if (parsed.GetValue(json))
             {
-                using var stdout = Console.OpenStandardOutput();
+                using var stdout = StandardOutput.Open();
                 using (var writer = new Utf8JsonWriter(stdout))
                 {
                     report.WriteJson(writer);

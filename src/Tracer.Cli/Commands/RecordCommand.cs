@@ -25,7 +25,8 @@ public static class RecordCommand
             var logger = logging.CreateLogger("record");
             using var file = Create(path);
             using var writer = new RecordingWriter(file, KernelSupport.KernelRelease);
-            var status = LiveTcp.Run(settings, options, tcp.Analysis(parsed), parsed.GetValue(tcp.Duration), json: false, "tracer record", logger, sample => writer.Write(sample));
+            using var stop = new StopSignal(parsed.GetValue(tcp.Duration));
+            var status = LiveTcp.Run(settings, options, tcp.Analysis(parsed), stop, json: false, "tracer record", logger, sample => writer.Write(sample));
             writer.Flush();
             Console.Error.WriteLine($"tracer: {writer.SamplesWritten} samples written to {path}");
             return status;

@@ -21,7 +21,7 @@ public static class ReplayCommand
         command.SetAction(parsed => CommandRunner.Run(parsed, _ =>
         {
             var path = parsed.GetValue(file)!;
-            using var jsonOutput = parsed.GetValue(json) ? new JsonLinesOutput(Console.OpenStandardOutput()) : null;
+            using var jsonOutput = parsed.GetValue(json) ? new JsonLinesOutput(StandardOutput.Open()) : null;
             using var source = SampleSource.Open(path.FullName);
             var header = source.Header;
             Func<ulong, DateTime> wallClock = header is null ? MonotonicOnly : ts => header.ToWallClock(ts).UtcDateTime;

@@ -75,6 +75,8 @@ public static class RunCommand
     private static int Run(BpfSettings settings, Bpf.Tcp.TcpTraceOptions options, TcpOptions tcp, ParseResult parsed, TelemetrySettings telemetry, bool slab,
         OverheadOptions overhead, ILogger logger)
     {
+        // signals are handled from here on: one during the slab attach still flushes and detaches
+        using var stop = new StopSignal(parsed.GetValue(tcp.Duration));
         var terminal = !Console.IsOutputRedirected;
         using var pipeline = TelemetryPipeline.Start(telemetry, logger);
         if (!terminal)
@@ -88,7 +90,7 @@ public static class RunCommand
         void Housekeeping(Analysis.Tcp.TcpWindowAnalyzer analyzer, ulong nowNs, LoadState load) =>
             sink.Tick(analyzer.Connections, nowNs, load, slabTracking?.Observe(nowNs));
 
-        var status = LiveTcp.Run(settings, options, tcp.Analysis(parsed), parsed.GetValue(tcp.Duration), json: false, "tracer run", logger,
+        var status = LiveTcp.Run(settings, options, tcp.Analysis(parsed), stop, json: false, "tracer run", logger,
             hooks: new LiveHooks(sink, Housekeeping), overhead: overhead);
         if (!pipeline.Flush(TimeSpan.FromSeconds(10)))
         {

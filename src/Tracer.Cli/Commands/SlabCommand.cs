@@ -71,7 +71,7 @@ public static class LiveSlab
             logger.LogDebug("{Note}", note);
         }
 
-        using var jsonOutput = json ? new JsonLinesOutput(Console.OpenStandardOutput()) : null;
+        using var jsonOutput = json ? new JsonLinesOutput(StandardOutput.Open()) : null;
         using var live = !json && !Console.IsOutputRedirected ? new SlabLiveView(Console.Out, top) : null;
         ISlabFindingSink sink = jsonOutput ?? live ?? (ISlabFindingSink)new SlabTextOutput(Console.Out, growth: verbose);
         var analyzer = new SlabGrowthAnalyzer(sink, new SlabAnalyzerOptions { TopGrowth = top });

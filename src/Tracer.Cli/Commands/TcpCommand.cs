@@ -92,7 +92,8 @@ public static class TcpCommand
         {
             var options = tcp.Read(parsed);
             var settings = kernel.Settings(parsed, logging);
-            return LiveTcp.Run(settings, options, tcp.Analysis(parsed), parsed.GetValue(tcp.Duration), parsed.GetValue(json), "tracer tcp", logging.CreateLogger("tcp"));
+            using var stop = new StopSignal(parsed.GetValue(tcp.Duration));
+            return LiveTcp.Run(settings, options, tcp.Analysis(parsed), stop, parsed.GetValue(json), "tracer tcp", logging.CreateLogger("tcp"));
         }));
         return command;
     }
@@ -101,17 +102,16 @@ public static class TcpCommand
 /// <summary>The live loop: kernel samples → analyzer → findings → the chosen output, until stopped.</summary>
 public static class LiveTcp
 {
-    public static int Run(BpfSettings settings, TcpTraceOptions options, TcpWindowAnalyzerOptions analysis, double? duration, bool json, string title, ILogger logger,
+    public static int Run(BpfSettings settings, TcpTraceOptions options, TcpWindowAnalyzerOptions analysis, StopSignal stop, bool json, string title, ILogger logger,
         Action<TcpSample>? tap = null, LiveHooks? hooks = null, OverheadOptions? overhead = null)
     {
-        using var stop = new StopSignal(duration);
         using var tracer = TcpWindowTracer.Start(settings, options, logger);
         foreach (var choice in tracer.Choices)
         {
             logger.LogDebug("{Choice}", choice);
         }
 
-        using var jsonOutput = json ? new JsonLinesOutput(Console.OpenStandardOutput()) : null;
+        using var jsonOutput = json ? new JsonLinesOutput(StandardOutput.Open()) : null;
         using var live = !json && !Console.IsOutputRedirected ? new LiveView(Console.Out, title) : null;
         var output = jsonOutput ?? live ?? (IFindingSink)new TextOutput(Console.Out, Clock.ToWallClock);
         var tally = new FindingTally(hooks is null ? output : new FindingFanOut(output, hooks.Findings));
