@@ -17,7 +17,9 @@ set -euo pipefail
 rounds=${1:-5}
 seconds=${BENCH_SECONDS:-5}
 root=$(cd "$(dirname "$0")/.." && pwd)
-tracer=${TRACER:-$root/src/Tracer.Cli/bin/Release/net10.0/tracer}
+# the NativeAOT binary (make publish) is what is deployed; the JIT build when it is absent
+tracer=${TRACER:-$root/build/aot/tracer}
+[[ -x $tracer ]] || tracer=$root/src/Tracer.Cli/bin/Release/net10.0/tracer
 bench=$root/scripts/Bench/bin/Release/net10.0/Bench
 work=$(mktemp -d /tmp/tracer-bench-XXXX)
 pids=()
@@ -86,7 +88,7 @@ ratio_rounds() { # workload-function tracer-args...
   printf '%s\n' "${ratios[@]}"
 }
 
-echo "Tracer benchmarks: $(uname -r), $(nproc) CPUs, $rounds rounds of ${seconds}s; $(date -u +%FT%TZ)"
+echo "Tracer benchmarks: $(uname -r), $(nproc) CPUs, $rounds rounds of ${seconds}s, $tracer; $(date -u +%FT%TZ)"
 data="$work/data"
 
 iperf3 -s -p 5299 >/dev/null 2>&1 &

@@ -13,6 +13,9 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, SetLastError = true)]
     internal static partial int close(int fd);
 
+    [LibraryImport(Library)]
+    internal static partial int malloc_trim(nuint pad);
+
     [LibraryImport(Library, SetLastError = true)]
     internal static partial nint read(int fd, byte* buffer, nuint count);
 

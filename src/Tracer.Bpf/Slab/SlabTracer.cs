@@ -114,6 +114,8 @@ public sealed class SlabTracer : IDisposable
         obj.SetConstant("sample_threshold", uint.MaxValue / Math.Max(1u, options.SampleEvery));
         obj.SetConstant("kmalloc_max_cache_size", 2UL * (ulong)Environment.SystemPageSize);
         obj.Map("outstanding").MaxEntries = options.AttributionCapacity;
+        // a stack whose bucket another stack holds gets no id: dense sampling meets more distinct stacks
+        obj.Map("stacks").MaxEntries = options.SampleEvery < 64 ? 16384u : 4096u;
     }
 
     /// <summary>Waits up to <paramref name="timeoutMs"/> for OOM kills and hands each to <paramref name="handler"/>.</summary>

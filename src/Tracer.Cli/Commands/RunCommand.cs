@@ -62,7 +62,8 @@ public static class RunCommand
                 throw new UsageError(e.Message);
             }
 
-            var options = tcp.Read(parsed);
+            // overhead control keeps the sample rate low: a quarter of the interactive ring holds seconds of it
+            var options = tcp.Read(parsed) with { RingBufferBytes = 1 << 20 };
             var settings = kernel.Settings(parsed, logging);
             var logger = logging.CreateLogger("run");
             var budget = parsed.GetValue(sampleBudget);

@@ -7,6 +7,7 @@ using Tracer.Analysis.Tcp;
 using Tracer.Bpf;
 using Tracer.Bpf.Tcp;
 using Tracer.Cli.Output;
+using Tracer.Interop;
 
 namespace Tracer.Cli.Commands;
 
@@ -110,6 +111,8 @@ public static class LiveTcp
         {
             logger.LogDebug("{Choice}", choice);
         }
+
+        ProcessMemory.ReleaseStartup();
 
         using var jsonOutput = json ? new JsonLinesOutput(StandardOutput.Open()) : null;
         using var live = !json && !Console.IsOutputRedirected ? new LiveView(Console.Out, title) : null;
