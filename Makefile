@@ -57,8 +57,14 @@ bench: build publish
 	scripts/bench.sh $(BENCH_ROUNDS)
 	scripts/bench-attach.sh $(BENCH_RUNS)
 
+# tracer run for SOAK_SECONDS (600) under traffic, socket churn and zero-window episodes, exporting to
+# an OTLP receiver that is killed and restarted: memory, descriptors, lost spans, clean exit
+# (scripts/soak.sh; figures in docs/reliability.md). Not part of make test.
+soak: build
+	scripts/soak.sh
+
 # NativeAOT build of the tracer command into build/aot/ (not needed by make test)
 publish: bpf
 	$(DOTNET) publish src/Tracer.Cli/Tracer.Cli.csproj -c $(CONFIGURATION) -r linux-x64 -p:PublishAot=true -o $(BUILD)/aot --nologo -v quiet
 
-.PHONY: bench publish
+.PHONY: bench publish soak

@@ -7,13 +7,16 @@ using Tracer.Bench;
 using Tracer.Interop;
 using Tracer.Interop.Events;
 
-// Workloads for scripts/bench.sh. Each prints one number on stdout.
+// Workloads for scripts/bench.sh and scripts/soak.sh. Each prints one number on stdout, except stalls.
 //   rr SECONDS CONNECTIONS          request/response over loopback: transactions per second
 //   churn SECONDS                   socket create/close: operations per second
 //   hold CONNECTIONS SECONDS        hold that many loopback connections, each exchanging a message
 //   empty OBJECT SECONDS            attach every program of an object (the empty baselines)
 //   ring OBJECT LIBRARY ROUNDS      ring buffer consumers, MappedRingBuffer and libbpf's: one C#/C ratio
 //                                   of records/s per round (details and allocations on stderr)
+//   stalls SECONDS EVERY HOLD       a zero-window episode of HOLD seconds every EVERY seconds, each on a
+//                                   new loopback connection; one line per episode once its window reopened:
+//                                   unix-ms client-port server-port
 return args switch
 {
     ["rr", var seconds, var connections] => RequestResponse(Seconds(seconds), int.Parse(connections, CultureInfo.InvariantCulture)),
@@ -21,6 +24,7 @@ return args switch
     ["hold", var connections, var seconds] => Hold(int.Parse(connections, CultureInfo.InvariantCulture), Seconds(seconds)),
     ["empty", var path, var seconds] => Empty(path, Seconds(seconds)),
     ["ring", var path, var library, var rounds] => RingConsumers(path, library, int.Parse(rounds, CultureInfo.InvariantCulture)),
+    ["stalls", var seconds, var every, var hold] => Stalls(Seconds(seconds), Seconds(every), Seconds(hold)),
     _ => Usage(),
 };
 
@@ -28,7 +32,7 @@ static TimeSpan Seconds(string text) => TimeSpan.FromSeconds(double.Parse(text, 
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Bench rr SECONDS CONNECTIONS | churn SECONDS | hold CONNECTIONS SECONDS | empty OBJECT SECONDS | ring OBJECT LIBRARY ROUNDS");
+    Console.Error.WriteLine("usage: Bench rr SECONDS CONNECTIONS | churn SECONDS | hold CONNECTIONS SECONDS | empty OBJECT SECONDS | ring OBJECT LIBRARY ROUNDS | stalls SECONDS EVERY HOLD");
     return 2;
 }
 
@@ -240,4 +244,52 @@ static double Median(List<double> values)
 {
     var sorted = values.Order().ToList();
     return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+}
+// the server stops reading until the client's sends block (its receive window is 0), waits, then drains
+static int Stalls(TimeSpan duration, TimeSpan every, TimeSpan hold)
+{
+    using var listener = new TcpListener(IPAddress.Loopback, 0);
+    listener.Start();
+    var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+    var chunk = new byte[64 * 1024];
+    var clock = Stopwatch.StartNew();
+    for (var next = TimeSpan.Zero; next < duration; next += every)
+    {
+        if (next > clock.Elapsed)
+        {
+            Thread.Sleep(next - clock.Elapsed);
+        }
+
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        client.Connect(IPAddress.Loopback, port);
+        client.Blocking = false;
+        using var server = listener.AcceptSocket();
+        long queued = 0;
+        var lastAccepted = Stopwatch.StartNew();
+        while (lastAccepted.ElapsedMilliseconds < 300)
+        {
+            var n = client.Send(chunk, 0, chunk.Length, SocketFlags.None, out var error);
+            if (error == SocketError.Success && n > 0)
+            {
+                queued += n;
+                lastAccepted.Restart();
+            }
+            else
+            {
+                Thread.Sleep(5);
+            }
+        }
+
+        Thread.Sleep(hold);
+        var buffer = new byte[1 << 20];
+        for (long read = 0; read < queued;)
+        {
+            read += server.Receive(buffer);
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()} {((IPEndPoint)client.LocalEndPoint!).Port} {port}"));
+    }
+
+    return 0;
 }
