@@ -60,7 +60,7 @@ bench: build publish
 # tracer run for SOAK_SECONDS (600) under traffic, socket churn and zero-window episodes, exporting to
 # an OTLP receiver that is killed and restarted: memory, descriptors, lost spans, clean exit
 # (scripts/soak.sh; figures in docs/reliability.md). Not part of make test.
-soak: build
+soak: build publish
 	scripts/soak.sh
 
 # NativeAOT build of the tracer command into build/aot/ (not needed by make test)

@@ -37,9 +37,9 @@ clang-19 -target bpf -D__TARGET_ARCH_x86 -g -O2 -Wall -Werror -I"$root/build" -c
 clang-19 -target bpf -g -O2 -Wall -Werror -I"$root/build" -I"$root/bpf/include" -c "$root/scripts/Bench/ringfill.bpf.c" -o "$work/ringfill.bpf.o"
 clang-19 -O2 -Wall -Werror -shared -fPIC -I"$root/bpf/include" "$root/scripts/Bench/ringdrain.c" -lbpf -o "$work/libringdrain.so"
 
-# start tracer in the background and wait until its ACK-path program is in the kernel
+# start tracer (or $launch) in the background and wait until its ACK-path program is in the kernel
 start_tracer() {
-  "$tracer" "$@" >"$work/tracer.out" 2>&1 &
+  "${launch:-$tracer}" "$@" >"$work/tracer.out" 2>&1 &
   tracer_pid=$!
   pids+=("$tracer_pid")
   for _ in $(seq 200); do
@@ -65,6 +65,10 @@ summarize() { # name budget-op budget values...
     { v[NR] = $1 }
     END {
       median = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+      if (op == "floor") {
+        printf "%-52s %7.3f  (spread %.3f–%.3f, n=%d)  floor: attaching anything to these hooks\n", name, median, v[1], v[NR], NR
+        exit
+      }
       ok = (op == ">=") ? median >= budget : median <= budget
       printf "%-52s %7.3f  (spread %.3f–%.3f, n=%d)  budget %s %s  %s\n", name, median, v[1], v[NR], NR, op, budget, ok ? "ok" : "MISSED"
     }'
@@ -99,15 +103,29 @@ summarize "iperf3 throughput, tracer run on/off" ">=" 0.98 "${r[@]}"
 mapfile -t r < <(ratio_rounds iperf3_gbps tcp --json)
 summarize "iperf3 throughput, tracer tcp on/off (no slab)" ">=" 0.98 "${r[@]}"
 
+# the same workloads with only empty programs on tracer's hooks: what attaching anything there costs
+launch=$bench wait_for=e_tcp_probe
+mapfile -t r < <(ratio_rounds iperf3_gbps empty "$work/empty.bpf.o" 3600)
+summarize "iperf3 throughput, empty programs on/off" floor 0 "${r[@]}"
+launch= wait_for=
+
 rr() { "$bench" rr "$seconds" 4; }
 mapfile -t r < <(ratio_rounds rr run --data-dir "$data")
 summarize "request/response transactions/s, tracer run on/off" ">=" 0.97 "${r[@]}"
+launch=$bench wait_for=e_tcp_probe
+mapfile -t r < <(ratio_rounds rr empty "$work/empty.bpf.o" 3600)
+summarize "request/response transactions/s, empty programs on/off" floor 0 "${r[@]}"
+launch= wait_for=
 
 churn() { "$bench" churn "$seconds"; }
 wait_for=cache_alloc_btf
 mapfile -t r < <(ratio_rounds churn slab --json)
 wait_for=
 summarize "socket create/close ops/s, tracer slab on/off" ">=" 0.95 "${r[@]}"
+launch=$bench wait_for=e_tcp_probe
+mapfile -t r < <(ratio_rounds churn empty "$work/empty.bpf.o" 3600)
+summarize "socket create/close ops/s, empty programs on/off" floor 0 "${r[@]}"
+launch= wait_for=
 
 # per-invocation cost: tracer's programs and empty ones on the same hooks, in the same run
 sysctl -q kernel.bpf_stats_enabled=1

@@ -34,7 +34,9 @@ fd_slack=${SOAK_FD_SLACK:-5}
 sample_every=10
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-tracer=${TRACER:-$root/src/Tracer.Cli/bin/Release/net10.0/tracer}
+# the NativeAOT binary (make publish) is what is deployed; the JIT build when it is absent
+tracer=${TRACER:-$root/build/aot/tracer}
+[[ -x $tracer ]] || tracer=$root/src/Tracer.Cli/bin/Release/net10.0/tracer
 bench=$root/scripts/Bench/bin/Release/net10.0/Bench
 peer=$root/tests/otlp-peer
 out=${SOAK_OUT:-$(mktemp -d /tmp/tracer-soak-XXXX)}
