@@ -346,13 +346,28 @@ public readonly unsafe struct BpfMap
         where TValue : unmanaged =>
         Errno.Check(LibBpf.bpf_map__update_elem(Pointer, &key, (nuint)sizeof(TKey), &value, (nuint)sizeof(TValue), 0), "bpf_map__update_elem", Name);
 
+    public static int PossibleCpus => Errno.Check(LibBpf.libbpf_num_possible_cpus(), "libbpf_num_possible_cpus");
+
+    /// <summary>Every possible CPU's value of a per-CPU map's key, one element per CPU; false when the key is absent.</summary>
+    public bool TryLookupPerCpu<TKey, TValue>(TKey key, Span<TValue> perCpu)
+        where TKey : unmanaged
+        where TValue : unmanaged
+    {
+        // the kernel copies per-CPU values at an 8-byte stride
+        if (sizeof(TValue) % 8 != 0 || perCpu.Length != PossibleCpus)
+        {
+            throw new ArgumentException($"{Name}: per-CPU values of {typeof(TValue).Name} need one element per possible CPU and a size that is a multiple of 8");
+        }
+
+        return TryLookup(key, MemoryMarshal.AsBytes(perCpu));
+    }
+
     /// <summary>Sums a per-CPU array's u64 slot over every possible CPU.</summary>
     public ulong SumPerCpu(uint index)
     {
-        var cpus = LibBpf.libbpf_num_possible_cpus();
-        Errno.Check(cpus, "libbpf_num_possible_cpus");
+        var cpus = PossibleCpus;
         Span<ulong> values = cpus <= 256 ? stackalloc ulong[cpus] : new ulong[cpus];
-        if (!TryLookup(index, MemoryMarshal.AsBytes(values)))
+        if (!TryLookupPerCpu(index, values))
         {
             return 0;
         }

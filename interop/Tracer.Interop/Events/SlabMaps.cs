@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Tracer.Interop.Native;
 
 namespace Tracer.Interop.Events;
@@ -48,20 +47,4 @@ public static unsafe class SlabMaps
         Errno.Check(LibBpf.bpf_obj_get_info_by_fd(program.Fd, info, &length), "bpf_obj_get_info_by_fd", program.Name);
         return length >= recursionMissesOffset + sizeof(ulong) ? *(ulong*)(info + recursionMissesOffset) : 0;
     }
-
-    /// <summary>Every possible CPU's value of a per-CPU map's key, one element per CPU; false when the key is absent.</summary>
-    public static bool TryLookupPerCpu<TKey, TValue>(this BpfMap map, TKey key, Span<TValue> perCpu)
-        where TKey : unmanaged
-        where TValue : unmanaged
-    {
-        // the kernel copies per-CPU values at an 8-byte stride
-        if (sizeof(TValue) % 8 != 0 || perCpu.Length != PossibleCpus)
-        {
-            throw new ArgumentException($"{map.Name}: per-CPU values of {typeof(TValue).Name} need one element per possible CPU and a size that is a multiple of 8");
-        }
-
-        return map.TryLookup(key, MemoryMarshal.AsBytes(perCpu));
-    }
-
-    public static int PossibleCpus => Errno.Check(LibBpf.libbpf_num_possible_cpus(), "libbpf_num_possible_cpus");
 }

@@ -159,7 +159,7 @@ public sealed class SlabTracer : IDisposable
     /// <summary>Every CPU's slots of the cache table, summed by the cache that claimed them.</summary>
     private Dictionary<SlabCacheKey, SlabCacheCounts> SumCacheSlots()
     {
-        var values = new SlabCacheSlot[SlabMaps.PossibleCpus];
+        var values = new SlabCacheSlot[BpfMap.PossibleCpus];
         var sums = new Dictionary<SlabCacheKey, SlabCacheCounts>();
         for (var index = 0u; index < SlabCacheSlot.Count; index++)
         {

@@ -54,7 +54,7 @@ public sealed class TcpWindowTracer : IDisposable
     private readonly BpfMap drops;
     private readonly BpfMap suppressed;
     private readonly BpfMap detail;
-    private readonly int cpus = SlabMaps.PossibleCpus;
+    private readonly int cpus = BpfMap.PossibleCpus;
     private DetailLevel detailLevel;
     private TcpSampleHandler? handler;
     private ulong malformed;
