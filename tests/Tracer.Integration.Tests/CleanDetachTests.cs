@@ -68,8 +68,7 @@ public sealed class CleanDetachTests(ITestOutputHelper output)
         {
             // two links at once: a component is attached, not a single candidate being tried
             WaitUntil(() => held.LinksNow >= 2, $"tracer {command} never attached");
-            using var kill = Process.Start("kill", [$"-{ending[3..]}", process.Id.ToString(CultureInfo.InvariantCulture)])!;
-            kill.WaitForExit();
+            Assert.Equal(0, Signals.Send(process.Id, Signals.Named(ending)));
         }
         else if (ending == StdoutFull)
         {
