@@ -21,6 +21,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 tracer=${TRACER:-$root/build/aot/tracer}
 [[ -x $tracer ]] || tracer=$root/src/Tracer.Cli/bin/Release/net10.0/tracer
 bench=$root/scripts/Bench/bin/Release/net10.0/Bench
+# shellcheck source=lib/bpf-ids.sh
+source "$root/scripts/lib/bpf-ids.sh"
 work=$(mktemp -d /tmp/tracer-bench-XXXX)
 pids=()
 cleanup() {
@@ -92,6 +94,15 @@ ratio_rounds() { # workload-function tracer-args...
   printf '%s\n' "${ratios[@]}"
 }
 
+# a workload with only empty programs on tracer's hooks: what attaching anything there costs
+floor_rounds() { # workload-function name
+  local r
+  launch=$bench wait_for=e_tcp_probe
+  mapfile -t r < <(ratio_rounds "$1" empty "$work/empty.bpf.o" 3600)
+  launch= wait_for=
+  summarize "$2, empty programs on/off" floor 0 "${r[@]}"
+}
+
 echo "Tracer benchmarks: $(uname -r), $(nproc) CPUs, $rounds rounds of ${seconds}s, $tracer; $(date -u +%FT%TZ)"
 data="$work/data"
 
@@ -103,29 +114,19 @@ summarize "iperf3 throughput, tracer run on/off" ">=" 0.98 "${r[@]}"
 mapfile -t r < <(ratio_rounds iperf3_gbps tcp --json)
 summarize "iperf3 throughput, tracer tcp on/off (no slab)" ">=" 0.98 "${r[@]}"
 
-# the same workloads with only empty programs on tracer's hooks: what attaching anything there costs
-launch=$bench wait_for=e_tcp_probe
-mapfile -t r < <(ratio_rounds iperf3_gbps empty "$work/empty.bpf.o" 3600)
-summarize "iperf3 throughput, empty programs on/off" floor 0 "${r[@]}"
-launch= wait_for=
+floor_rounds iperf3_gbps "iperf3 throughput"
 
 rr() { "$bench" rr "$seconds" 4; }
 mapfile -t r < <(ratio_rounds rr run --data-dir "$data")
 summarize "request/response transactions/s, tracer run on/off" ">=" 0.97 "${r[@]}"
-launch=$bench wait_for=e_tcp_probe
-mapfile -t r < <(ratio_rounds rr empty "$work/empty.bpf.o" 3600)
-summarize "request/response transactions/s, empty programs on/off" floor 0 "${r[@]}"
-launch= wait_for=
+floor_rounds rr "request/response transactions/s"
 
 churn() { "$bench" churn "$seconds"; }
 wait_for=cache_alloc_btf
 mapfile -t r < <(ratio_rounds churn slab --json)
 wait_for=
 summarize "socket create/close ops/s, tracer slab on/off" ">=" 0.95 "${r[@]}"
-launch=$bench wait_for=e_tcp_probe
-mapfile -t r < <(ratio_rounds churn empty "$work/empty.bpf.o" 3600)
-summarize "socket create/close ops/s, empty programs on/off" floor 0 "${r[@]}"
-launch= wait_for=
+floor_rounds churn "socket create/close ops/s"
 
 # per-invocation cost: tracer's programs and empty ones on the same hooks, in the same run
 sysctl -q kernel.bpf_stats_enabled=1
@@ -135,16 +136,10 @@ pids+=("$empty_pid")
 start_tracer run --data-dir "$data"
 iperf3_gbps >/dev/null
 churn >/dev/null
-# only this run's programs (their ids are in the two processes' fdinfo): other tracers on the
-# host may have loaded programs of the same names
+# only this run's programs: other tracers on the host may have loaded programs of the same names
 bpftool -j prog show | python3 -c '
-import glob, json, sys
-mine = set()
-for fdinfo in glob.glob(f"/proc/{sys.argv[1]}/fdinfo/*") + glob.glob(f"/proc/{sys.argv[2]}/fdinfo/*"):
-    try:
-        mine |= {int(l.split()[1]) for l in open(fdinfo) if l.startswith("prog_id:")}
-    except OSError:
-        pass
+import json, sys
+mine = {int(i) for i in sys.argv[1:]}
 cost = {p["name"]: p["run_time_ns"] / p["run_cnt"] for p in json.load(sys.stdin) if p.get("run_cnt") and p["id"] in mine}
 # kernel program names are cut at 15 characters
 pairs = [("tcp_probe_btf", "e_tcp_probe", 2.0), ("cache_alloc_btf", "e_cache_alloc", 1.5),
@@ -155,7 +150,7 @@ for prog, empty, budget in pairs:
         name = "BPF ns/run " + prog + " / empty"
         verdict = "ok" if ratio <= budget else "MISSED"
         print(f"{name:52s} {ratio:7.3f}  ({cost[prog]:.0f} ns vs {cost[empty]:.0f} ns)  budget <= {budget}  {verdict}")
-' "$tracer_pid" "$empty_pid"
+' $(bpf_ids "$tracer_pid" prog) $(bpf_ids "$empty_pid" prog)
 stop_tracer
 sysctl -q kernel.bpf_stats_enabled="$stats_before"
 

@@ -88,10 +88,8 @@ receiver_down() {
   echo "down $(now_ms)" >>"$out/receiver-times.txt"
 }
 
-# program and map ids held by a process's descriptors (links and programs say prog_id, maps map_id)
-bpf_ids() { # pid kind
-  cat /proc/"$1"/fdinfo/* 2>/dev/null | awk -v key="$2_id:" '$1 == key { print $2 }' | sort -un
-}
+# shellcheck source=lib/bpf-ids.sh
+source "$root/scripts/lib/bpf-ids.sh"
 
 sample() { # elapsed-seconds
   local rss threads fds
