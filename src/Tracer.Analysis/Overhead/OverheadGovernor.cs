@@ -31,6 +31,9 @@ public sealed record LoadState(ulong Samples, ulong Suppressed, IReadOnlyList<ul
     public static LoadState Empty { get; } = new(0, 0, [], DetailLevel.Full);
 
     public ulong Dropped => DroppedPerCpu.Aggregate(0UL, (sum, n) => sum + n);
+
+    /// <summary>The drops per CPU as people read them: "cpu0 12, cpu1 0".</summary>
+    public string DroppedByCpu => string.Join(", ", DroppedPerCpu.Select((n, cpu) => $"cpu{cpu} {n}"));
 }
 
 /// <summary>

@@ -169,12 +169,9 @@ public static class LiveTcp
         analyzer.Flush(Clock.MonotonicNowNsUnsigned);
         Housekeeping(Clock.MonotonicNowNsUnsigned);
         logger.LogInformation("{Samples} samples, {Dropped} dropped ({PerCpu}), {Suppressed} suppressed, {Short} zero-window blips under the report threshold",
-            samples, load.Dropped, PerCpu(load.DroppedPerCpu), load.Suppressed, analyzer.ShortEpisodes);
+            samples, load.Dropped, load.DroppedByCpu, load.Suppressed, analyzer.ShortEpisodes);
         return tally.Stuck > 0 ? ExitCodes.Stuck : ExitCodes.Ok;
     }
-
-    /// <summary>Drops per CPU as people read them: "cpu0 12, cpu1 0".</summary>
-    public static string PerCpu(IReadOnlyList<ulong> perCpu) => string.Join(", ", perCpu.Select((n, cpu) => $"cpu{cpu} {n}"));
 
     private static ulong ReportDrops(LoadState load, ulong reported, JsonLinesOutput? json, ILogger logger)
     {
@@ -190,7 +187,7 @@ public static class LiveTcp
         }
         else
         {
-            logger.LogWarning("{Dropped} samples dropped by the kernel (buffer full; {PerCpu}); findings may be incomplete", total - reported, PerCpu(load.DroppedPerCpu));
+            logger.LogWarning("{Dropped} samples dropped by the kernel (buffer full; {PerCpu}); findings may be incomplete", total - reported, load.DroppedByCpu);
         }
 
         return total;

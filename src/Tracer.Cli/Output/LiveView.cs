@@ -37,7 +37,7 @@ public sealed class LiveView : IFindingSink, IDisposable
         nextDrawTicks = now + 500;
         var rows = Math.Max(Console.WindowHeight, 20);
         screen.BeginFrame();
-        var dropped = load.Dropped == 0 ? "0 dropped" : $"{load.Dropped} dropped ({Commands.LiveTcp.PerCpu(load.DroppedPerCpu)}; findings may be incomplete)";
+        var dropped = load.Dropped == 0 ? "0 dropped" : $"{load.Dropped} dropped ({load.DroppedByCpu}; findings may be incomplete)";
         var detail = load.Level == DetailLevel.Full ? "" : $", verdict-only under load ({load.Suppressed} suppressed)";
         screen.Line($"{title} — {analyzer.Count} connections, {samples} samples, {analyzer.ShortEpisodes} zero-window blips, {dropped}{detail}   Ctrl-C to stop");
         screen.Line("");
