@@ -127,6 +127,18 @@ public static class OptionValues
         return family is null ? "use inet or inet6" : null;
     }
 
+    /// <summary><c>--slab-attribution</c>: per-object slab hooks only while a cache grows, or always.</summary>
+    public static string? SlabAttribution(string text, out bool? always)
+    {
+        always = text switch
+        {
+            "on-growth" => false,
+            "always" => true,
+            _ => null,
+        };
+        return always is null ? "use on-growth or always" : null;
+    }
+
     public static string? AttachMethodName(string text, out AttachMethod? method)
     {
         method = AttachMethodNames.TryParse(text, out var m) ? m : null;

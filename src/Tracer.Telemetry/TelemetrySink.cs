@@ -149,7 +149,7 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
     /// Once per housekeeping tick: the wl1 lag of every connection that received data since
     /// the previous tick goes into the histogram, and the gauges take the current state.
     /// </summary>
-    public void Tick(IEnumerable<ConnectionView> connections, ulong nowNs, LoadState load, IReadOnlyList<SlabCacheGauge>? slabCaches = null)
+    public void Tick(IEnumerable<ConnectionView> connections, ulong nowNs, LoadState load, SlabTelemetry? slab = null)
     {
         ArgumentNullException.ThrowIfNull(connections);
         ArgumentNullException.ThrowIfNull(load);
@@ -173,7 +173,7 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
 
         lastTickNs = nowNs;
         TracerTelemetry.Publish(new TelemetryGauges(count, stalls, stuck, maxLag, Int(load.Samples), load.DroppedPerCpu.Select(Int).ToArray(),
-            Int(load.Suppressed), (int)load.Level, slabCaches ?? TracerTelemetry.Current.SlabCaches));
+            Int(load.Suppressed), (int)load.Level, slab?.Caches ?? [], slab?.PerObject));
     }
 
     private Activity? Begin(Finding finding, ulong zeroSinceNs)

@@ -35,6 +35,7 @@ public static class TracerTelemetry
     public const string EventsDroppedMetric = "tracer.events.dropped";
     public const string EventsSuppressedMetric = "tracer.events.suppressed";
     public const string DetailLevelMetric = "tracer.overhead.detail_level";
+    public const string SlabAttributionMetric = "tracer.overhead.slab_attribution";
     public const string FindingsMetric = "tracer.findings";
     public const string ExportLostMetric = "tracer.telemetry.lost";
 
@@ -91,6 +92,10 @@ public static class TracerTelemetry
     public static ObservableGauge<int> DetailLevel { get; } = Meter.CreateObservableGauge(
         DetailLevelMetric, () => gauges.DetailLevel, "1", "Overhead control: 0 every change is sent, 1 only what verdicts rest on");
 
+    public static ObservableGauge<int> SlabAttribution { get; } = Meter.CreateObservableGauge(
+        SlabAttributionMetric, ObserveSlabAttribution, "1",
+        "Overhead control of slab tracking: 0 caches watched in /proc/slabinfo, 1 every allocation and free counted and sampled");
+
     public static ObservableGauge<long> SlabObjects { get; } = Meter.CreateObservableGauge(
         SlabObjectsMetric, () => PerCache<long>(c => c.Objects), "{object}", "Active objects per slab cache");
 
@@ -117,6 +122,14 @@ public static class TracerTelemetry
         }
     }
 
+    private static IEnumerable<Measurement<int>> ObserveSlabAttribution()
+    {
+        if (Current.SlabAttribution is { } on)
+        {
+            yield return new Measurement<int>(on ? 1 : 0);
+        }
+    }
+
     private static IEnumerable<Measurement<long>> ObserveStalls()
     {
         var g = Current;
@@ -140,10 +153,13 @@ public static class TracerTelemetry
 /// <summary>What the observable instruments report: totals and the state of the latest housekeeping tick.</summary>
 public sealed record TelemetryGauges(
     long Connections, long ActiveStalls, long StuckStalls, long Wl1LagMaxBytes, long EventsSeen, IReadOnlyList<long> EventsDroppedPerCpu,
-    long EventsSuppressed, int DetailLevel, IReadOnlyList<SlabCacheGauge> SlabCaches)
+    long EventsSuppressed, int DetailLevel, IReadOnlyList<SlabCacheGauge> SlabCaches, bool? SlabAttribution)
 {
-    public static TelemetryGauges Empty { get; } = new(0, 0, 0, 0, 0, [], 0, 0, []);
+    public static TelemetryGauges Empty { get; } = new(0, 0, 0, 0, 0, [], 0, 0, [], null);
 }
+
+/// <summary>Slab tracking after the latest interval: its caches, and whether the per-object hooks are attached.</summary>
+public sealed record SlabTelemetry(IReadOnlyList<SlabCacheGauge> Caches, bool PerObject);
 
 /// <summary>One slab cache's size and growth after the latest interval; sizes are null when unknown.</summary>
 public sealed record SlabCacheGauge(string Cache, long? Objects, long? Bytes, double ObjectsPerSecond, double BytesPerSecond);

@@ -34,6 +34,7 @@ public sealed class BadInputTests
         ["--port"] = [("", NotWhole), ("http", NotWhole), ("0", "a port is 1 to 65535"), ("65536", "a port is 1 to 65535"), ("-1", "a port is 1 to 65535"), ("99999999999", "a port is 1 to 65535")],
         ["--cgroup"] = [("", "give a cgroup v2 path or id"), ("no/such/group", "no cgroup v2"), ("/etc", "no cgroup v2"), ("18446744073709551615", "no cgroup v2")],
         ["--family"] = [("", "use inet or inet6"), ("ipx", "use inet or inet6"), ("INET", "use inet or inet6")],
+        ["--slab-attribution"] = [("", "use on-growth or always"), ("never", "use on-growth or always"), ("Always", "use on-growth or always")],
         ["--duration"] =
         [
             ("", NotSeconds), ("abc", NotSeconds), ("5s", NotSeconds), ("-5s", NotSeconds), ("NaN", NotSeconds),

@@ -66,6 +66,12 @@ public static class SlabFindingJson
                 o.GrowingCaches.ToList().ForEach(w.WriteStringValue);
                 w.WriteEndArray();
                 break;
+            case SlabAttributionFinding a:
+                w.WriteBoolean("attribution", a.On);
+                w.WriteStartArray("growing_caches");
+                a.Caches.ToList().ForEach(w.WriteStringValue);
+                w.WriteEndArray();
+                break;
             default:
                 throw new ArgumentException($"no JSON shape for slab finding {f.GetType().Name}", nameof(f));
         }

@@ -112,3 +112,21 @@ public sealed record SlabOomFinding(
         + $"largest caches {string.Join(", ", LargestCaches.Select(c => $"{c.Cache} {Human.Bytes((ulong)c.Bytes)}"))}"
         + (GrowingCaches.Count > 0 ? $"; growing: {string.Join(", ", GrowingCaches)}" : "");
 }
+
+/// <summary>
+/// <c>tracer.slab_attribution_on</c> / <c>_off</c>: always-on slab tracking attached its per-object
+/// hooks because <see cref="Caches"/> grew in a sustained way, or took them off after a calm.
+/// </summary>
+public sealed record SlabAttributionFinding(ulong TimestampNs, bool On, IReadOnlyList<string> Caches, TimeSpan Calm) : SlabFinding(TimestampNs)
+{
+    public const string OnKind = "tracer.slab_attribution_on";
+    public const string OffKind = "tracer.slab_attribution_off";
+
+    public override string Kind => On ? OnKind : OffKind;
+
+    public override Severity Severity => Severity.Info;
+
+    public override string Message => On
+        ? $"sustained growth in {string.Join(", ", Caches)}: counting every allocation and free in the kernel and sampling who allocates, to tell kept objects from churn"
+        : $"no cache has grown for {Human.Duration((ulong)Calm.Ticks * 100)}: per-object hooks detached, growth is watched in /proc/slabinfo";
+}

@@ -43,6 +43,13 @@ public sealed class SlabGrowthAnalyzer(ISlabFindingSink sink, SlabAnalyzerOption
 
     public SlabInterval? Latest => previous;
 
+    /// <summary>
+    /// Caches whose net object count grew in each of the last <see cref="SlabAnalyzerOptions.Windows"/> windows:
+    /// leak suspects once their sampled objects show they are kept.
+    /// </summary>
+    public IReadOnlyList<string> GrowingCaches =>
+        tracks.Where(t => SustainedGrowth(t.Value)).Select(t => t.Key).Order(StringComparer.Ordinal).ToList();
+
     /// <summary>Caches after the latest interval, fastest-growing (bytes/s) first.</summary>
     public IEnumerable<SlabCacheView> Caches =>
         tracks.Values.Where(t => t.Net.Count > 0).Select(t => t.View()).OrderByDescending(v => v.BytesPerSecond).ThenByDescending(v => v.AllocsPerSecond);
@@ -55,9 +62,9 @@ public sealed class SlabGrowthAnalyzer(ISlabFindingSink sink, SlabAnalyzerOption
         TrimFront(history, HistoryLength);
         if (previous is null || interval.TimestampNs <= previous.TimestampNs)
         {
-            foreach (var (name, c) in counters)
+            foreach (var name in counters.Keys.Union(interval.Slabinfo.Keys))
             {
-                Track(name).Remember(c, interval.Slabinfo.GetValueOrDefault(name));
+                Track(name).Remember(counters.GetValueOrDefault(name), interval.Slabinfo.GetValueOrDefault(name));
             }
 
             previous = interval;
@@ -118,23 +125,31 @@ public sealed class SlabGrowthAnalyzer(ISlabFindingSink sink, SlabAnalyzerOption
 
     private int HistoryLength => Math.Max(options.Windows * options.WindowIntervals + 1, options.TrendLength);
 
-    private void CheckLeak(string name, CacheTrack track, SlabInterval interval, IReadOnlyList<StackShare> top)
+    /// <summary>Whether the cache grew by at least the minimum (plus the frees the kernel skipped) in every window of the streak.</summary>
+    private bool SustainedGrowth(CacheTrack track)
     {
         var span = options.Windows * options.WindowIntervals;
         if (track.Net.Count < span)
         {
-            return;
+            return false;
         }
 
-        var growing = true;
-        for (var w = 0; w < options.Windows && growing; w++)
+        for (var w = 0; w < options.Windows; w++)
         {
             var start = track.Net.Count - span + w * options.WindowIntervals;
             var missedInWindow = missedFrees.Skip(missedFrees.Count - span + w * options.WindowIntervals).Take(options.WindowIntervals).Sum();
-            growing = track.Net.Skip(start).Take(options.WindowIntervals).Sum() >= options.MinWindowGrowthObjects + missedInWindow;
+            if (track.Net.Skip(start).Take(options.WindowIntervals).Sum() < options.MinWindowGrowthObjects + missedInWindow)
+            {
+                return false;
+            }
         }
 
-        if (!growing)
+        return true;
+    }
+
+    private void CheckLeak(string name, CacheTrack track, SlabInterval interval, IReadOnlyList<StackShare> top)
+    {
+        if (!SustainedGrowth(track))
         {
             track.Suspected = false;
             return;
@@ -145,6 +160,7 @@ public sealed class SlabGrowthAnalyzer(ISlabFindingSink sink, SlabAnalyzerOption
             return;
         }
 
+        var span = options.Windows * options.WindowIntervals;
         var streakNs = track.Elapsed.Skip(track.Elapsed.Count - span).Aggregate(0UL, (a, b) => a + b);
         var samples = interval.Outstanding.Where(g => g.Cache == name).ToList();
         var sampled = samples.Sum(g => (long)g.Count);
@@ -255,6 +271,12 @@ public sealed class SlabGrowthAnalyzer(ISlabFindingSink sink, SlabAnalyzerOption
                 allocs = c.Allocs;
                 frees = c.Frees;
                 ObjectSize = Math.Max(ObjectSize, c.ObjectSize);
+            }
+            else
+            {
+                // the kernel counts nothing now; if it counts again, it counts from zero
+                allocs = 0;
+                frees = null;
             }
 
             if (info is not null)

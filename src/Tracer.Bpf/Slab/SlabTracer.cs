@@ -15,6 +15,12 @@ public sealed record SlabTraceOptions
 
     /// <summary>Sampled objects the kernel keeps at most; a full table refuses new samples, counts stay exact.</summary>
     public uint AttributionCapacity { get; init; } = 16384;
+
+    /// <summary>
+    /// Count every allocation and free in the kernel and sample who allocates. Off: no per-object
+    /// hook, only OOM kills; each cache's growth comes from /proc/slabinfo.
+    /// </summary>
+    public bool PerObject { get; init; } = true;
 }
 
 /// <summary>
@@ -95,7 +101,7 @@ public sealed class SlabTracer : IDisposable
             throw new NotSupportedException($"{SlabinfoPath} is readable by root only: slab tracking needs root or CAP_DAC_READ_SEARCH besides CAP_BPF and CAP_PERFMON");
         }
 
-        var component = new ComponentLoader(settings, logger).Load(SlabComponent.Component, obj => Configure(obj, options));
+        var component = new ComponentLoader(settings, logger).Load(options.PerObject ? SlabComponent.Component : SlabComponent.Census, obj => Configure(obj, options));
         try
         {
             // read after load: the loaded programs' own frames (bpf_prog_*) are then named too
@@ -113,10 +119,24 @@ public sealed class SlabTracer : IDisposable
     {
         obj.SetConstant("sample_threshold", uint.MaxValue / Math.Max(1u, options.SampleEvery));
         obj.SetConstant("kmalloc_max_cache_size", 2UL * (ulong)Environment.SystemPageSize);
+        if (!options.PerObject)
+        {
+            // only the OOM program is loaded: the tables of the per-object programs stay token-sized
+            foreach (var map in new[] { "caches", "cache_info", "outstanding", "stacks" })
+            {
+                obj.Map(map).MaxEntries = 1;
+            }
+
+            return;
+        }
+
         obj.Map("outstanding").MaxEntries = options.AttributionCapacity;
         // a stack whose bucket another stack holds gets no id: dense sampling meets more distinct stacks
         obj.Map("stacks").MaxEntries = options.SampleEvery < 64 ? 16384u : 4096u;
     }
+
+    /// <summary>Whether this tracer counts every allocation and free (else growth comes from /proc/slabinfo only).</summary>
+    public bool PerObject => options.PerObject;
 
     /// <summary>Waits up to <paramref name="timeoutMs"/> for OOM kills and hands each to <paramref name="handler"/>.</summary>
     public int PollOom(int timeoutMs, Action<OomVictim> handler)
@@ -136,6 +156,11 @@ public sealed class SlabTracer : IDisposable
     public SlabInterval Snapshot(ulong nowNs)
     {
         var counters = new List<SlabCacheCounters>();
+        if (!options.PerObject)
+        {
+            return new SlabInterval(nowNs, counters, ReadSlabinfo(), ReadSUnreclaimKb(), [], options.SampleEvery);
+        }
+
         foreach (var (key, sum) in SumCacheSlots())
         {
             var (name, size) = Describe(key);

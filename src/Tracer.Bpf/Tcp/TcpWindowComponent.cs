@@ -30,4 +30,7 @@ public static class TcpWindowComponent
     ], Required: false);
 
     public static readonly BpfComponent Component = new("tcpwin", [AckPath, OwnerOnSend, OwnerOnRecv]);
+
+    /// <summary>The ack path alone: owners come from /proc, and no send or receive call pays for a hook.</summary>
+    public static readonly BpfComponent AckPathOnly = new("tcpwin", [AckPath]);
 }

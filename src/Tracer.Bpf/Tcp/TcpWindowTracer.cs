@@ -33,6 +33,12 @@ public sealed record TcpTraceOptions
     public ulong Wl1LagStep { get; init; } = 1UL << 28;
 
     public uint RingBufferBytes { get; init; } = 4 << 20;
+
+    /// <summary>
+    /// Learn owners in the kernel from every sendmsg/recvmsg (a hook on each call). Off: owners come
+    /// from /proc when a connection first reports, and are taught to the kernel from there.
+    /// </summary>
+    public bool OwnerHooks { get; init; } = true;
 }
 
 public delegate void TcpSampleHandler(in TcpSample sample);
@@ -118,7 +124,7 @@ public sealed class TcpWindowTracer : IDisposable
     {
         var transport = ChooseTransport(settings);
         var loader = new ComponentLoader(settings, logger);
-        var component = loader.Load(TcpWindowComponent.Component, obj => Configure(obj, options, transport));
+        var component = loader.Load(options.OwnerHooks ? TcpWindowComponent.Component : TcpWindowComponent.AckPathOnly, obj => Configure(obj, options, transport));
         try
         {
             return new TcpWindowTracer(component, transport, options);

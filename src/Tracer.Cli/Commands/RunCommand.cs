@@ -37,6 +37,11 @@ public static class RunCommand
             HelpName = "DIR",
         }.Reading(OptionValues.DirectoryPath);
         var noSlab = new Option<bool>("--no-slab") { Description = "TCP analysis only: do not track the slab allocator" };
+        var slabAttribution = new Option<bool?>("--slab-attribution")
+        {
+            Description = "on-growth (default): watch caches in /proc/slabinfo and count and sample every allocation only while one grows; always: from the start",
+            HelpName = "WHEN",
+        }.Reading(OptionValues.SlabAttribution);
         var sampleBudget = new Option<int?>("--sample-budget")
         {
             Description = $"Overhead control: above this many kernel samples/s, or on any drop, send only what verdicts rest on until the load passes (default {new OverheadOptions().SampleBudgetPerSecond:0}; 0 never steps down)",
@@ -45,7 +50,7 @@ public static class RunCommand
         var command = new Command("run", "The main job: every detector on, always-on, findings exported as OpenTelemetry spans, metrics and logs");
         kernel.AddTo(command);
         tcp.AddTo(command);
-        foreach (var option in new Option[] { endpoint, protocol, dataDir, noSlab, sampleBudget })
+        foreach (var option in new Option[] { endpoint, protocol, dataDir, noSlab, slabAttribution, sampleBudget })
         {
             command.Options.Add(option);
         }
@@ -62,18 +67,21 @@ public static class RunCommand
                 throw new UsageError(e.Message);
             }
 
-            // overhead control keeps the sample rate low: a quarter of the interactive ring holds seconds of it
+            // overhead control keeps the sample rate low: a quarter of the interactive ring holds seconds of it.
+            // Owners come from /proc unless a process filter needs them in the kernel from the first segment.
             var options = tcp.Read(parsed) with { RingBufferBytes = 1 << 20 };
+            options = options with { OwnerHooks = options.Filter.Pid is not null || options.Filter.Comm is not null };
             var settings = kernel.Settings(parsed, logging);
             var logger = logging.CreateLogger("run");
             var budget = parsed.GetValue(sampleBudget);
             var overhead = new OverheadOptions { SampleBudgetPerSecond = budget ?? new OverheadOptions().SampleBudgetPerSecond };
-            return Run(settings, options, tcp, parsed, telemetry, slab: !parsed.GetValue(noSlab), overhead, logger);
+            var slab = parsed.GetValue(noSlab) ? null : new SlabTracking.Mode(AlwaysAttribute: parsed.GetValue(slabAttribution) ?? false);
+            return Run(settings, options, tcp, parsed, telemetry, slab, overhead, logger);
         }));
         return command;
     }
 
-    private static int Run(BpfSettings settings, Bpf.Tcp.TcpTraceOptions options, TcpOptions tcp, ParseResult parsed, TelemetrySettings telemetry, bool slab,
+    private static int Run(BpfSettings settings, Bpf.Tcp.TcpTraceOptions options, TcpOptions tcp, ParseResult parsed, TelemetrySettings telemetry, SlabTracking.Mode? slab,
         OverheadOptions overhead, ILogger logger)
     {
         // signals are handled from here on: one during the slab attach still flushes and detaches
@@ -86,7 +94,7 @@ public static class RunCommand
         }
 
         var sink = new TelemetrySink(pipeline.FindingLogger, Clock.ToWallClock);
-        using var slabTracking = slab ? SlabTracking.Start(settings, sink, terminal ? null : Console.Out, logger) : null;
+        using var slabTracking = slab is null ? null : SlabTracking.Start(settings, slab, sink, terminal ? null : Console.Out, logger);
 
         void Housekeeping(Analysis.Tcp.TcpWindowAnalyzer analyzer, ulong nowNs, LoadState load) =>
             sink.Tick(analyzer.Connections, nowNs, load, slabTracking?.Observe(nowNs));
@@ -107,36 +115,45 @@ public static class RunCommand
         return status == ExitCodes.Stuck ? ExitCodes.Ok : status;
     }
 
-    /// <summary>The slab side of <c>run</c>: one snapshot per housekeeping tick, OOM kills as they come.</summary>
+    /// <summary>
+    /// The slab side of <c>run</c>: one snapshot per housekeeping tick, OOM kills as they come. On growth
+    /// (the default), caches are watched through /proc/slabinfo and the per-object hooks are attached only
+    /// while one of them keeps growing (<see cref="AttributionSwitch"/>).
+    /// </summary>
     private sealed class SlabTracking : IDisposable
     {
         /// <summary>Each sampled allocation costs a kernel stack walk (~5 µs here): always-on samples 16× sparser than <c>tracer slab</c>.</summary>
-        private static readonly SlabTraceOptions AlwaysOnSlab = new() { SampleEvery = 1024 };
+        private static readonly SlabTraceOptions Attributing = new() { SampleEvery = 1024 };
+        private static readonly SlabTraceOptions Watching = Attributing with { PerObject = false };
 
-        private readonly SlabTracer tracer;
-        private readonly SlabGrowthAnalyzer analyzer;
+        private readonly BpfSettings settings;
         private readonly ISlabFindingSink sink;
+        private readonly ILogger logger;
+        private readonly SlabGrowthAnalyzer analyzer;
+        private readonly AttributionSwitch? attribution;
+        private SlabTracer tracer;
 
-        private SlabTracking(SlabTracer tracer, ISlabFindingSink sink)
+        private SlabTracking(BpfSettings settings, SlabTracer tracer, AttributionSwitch? attribution, ISlabFindingSink sink, ILogger logger)
         {
+            this.settings = settings;
             this.tracer = tracer;
+            this.attribution = attribution;
             this.sink = sink;
+            this.logger = logger;
             analyzer = new SlabGrowthAnalyzer(sink);
             analyzer.Observe(tracer.Snapshot(Clock.MonotonicNowNsUnsigned));
         }
 
+        public sealed record Mode(bool AlwaysAttribute);
+
         /// <summary>Starts slab tracking, or says why it cannot and returns null: TCP analysis goes on without it.</summary>
-        public static SlabTracking? Start(BpfSettings settings, TelemetrySink telemetry, TextWriter? text, ILogger logger)
+        public static SlabTracking? Start(BpfSettings settings, Mode mode, TelemetrySink telemetry, TextWriter? text, ILogger logger)
         {
             try
             {
-                var tracer = SlabTracer.Start(settings, AlwaysOnSlab, logger);
-                foreach (var choice in tracer.Choices)
-                {
-                    logger.LogDebug("{Choice}", choice);
-                }
-
-                return new SlabTracking(tracer, text is null ? telemetry : new SlabFanOut(telemetry, new SlabTextOutput(text, growth: false)));
+                var tracer = Load(settings, mode.AlwaysAttribute ? Attributing : Watching, logger);
+                var sink = text is null ? (ISlabFindingSink)telemetry : new SlabFanOut(telemetry, new SlabTextOutput(text, growth: false));
+                return new SlabTracking(settings, tracer, mode.AlwaysAttribute ? null : new AttributionSwitch(), sink, logger);
             }
             catch (Exception e) when (e is BpfException or HookUnavailableException or NotSupportedException)
             {
@@ -145,15 +162,52 @@ public static class RunCommand
             }
         }
 
-        public IReadOnlyList<SlabCacheGauge> Observe(ulong nowNs)
+        public SlabTelemetry Observe(ulong nowNs)
         {
             tracer.PollOom(0, victim => sink.Emit(analyzer.Oom(victim, tracer.Snapshot(Clock.MonotonicNowNsUnsigned))));
             var interval = tracer.Snapshot(nowNs);
             analyzer.Observe(interval);
-            return SlabGauges.From(interval, analyzer.Caches);
+            if (attribution?.Observe(nowNs, analyzer.GrowingCaches) is { } step)
+            {
+                Switch(step);
+            }
+
+            return new SlabTelemetry(SlabGauges.From(interval, analyzer.Caches), tracer.PerObject);
         }
 
         public void Dispose() => tracer.Dispose();
+
+        private static SlabTracer Load(BpfSettings settings, SlabTraceOptions options, ILogger logger)
+        {
+            var tracer = SlabTracer.Start(settings, options, logger);
+            foreach (var choice in tracer.Choices)
+            {
+                logger.LogDebug("{Choice}", choice);
+            }
+
+            return tracer;
+        }
+
+        /// <summary>The new tracer is attached before the old one goes: no OOM kill falls between them.</summary>
+        private void Switch(SlabAttributionFinding step)
+        {
+            SlabTracer next;
+            try
+            {
+                next = Load(settings, step.On ? Attributing : Watching, logger);
+            }
+            catch (Exception e) when (e is BpfException or HookUnavailableException or NotSupportedException)
+            {
+                attribution!.Refused(step);
+                logger.LogWarning("slab attribution stays {State}: switching it {Wanted} failed: {Reason}",
+                    step.On ? "off" : "on", step.On ? "on" : "off", e.Message);
+                return;
+            }
+
+            tracer.Dispose();
+            tracer = next;
+            sink.Emit(step);
+        }
     }
 
     private sealed class SlabFanOut(params ISlabFindingSink[] sinks) : ISlabFindingSink

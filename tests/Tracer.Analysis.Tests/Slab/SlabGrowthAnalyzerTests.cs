@@ -157,4 +157,61 @@ public sealed class SlabGrowthAnalyzerTests
         Assert.Equal(SlabIntervals.Cache, oom.LargestCaches.Single().Cache);
         Assert.Contains("OOM killer chose 4242/nginx", oom.Message);
     }
+
+    [Fact]
+    public void WithoutPerObjectHooksGrowthComesFromSlabinfoAndNamesTheGrowingCacheButNoSuspect()
+    {
+        var sink = new CollectingSink();
+        var analyzer = new SlabGrowthAnalyzer(sink);
+        var data = new SlabIntervals();
+        var growingAfter = new List<int>();
+        for (var i = 0; i < 20; i++)
+        {
+            analyzer.Observe(Watching(data.Next(allocated: 1_200, freed: 1_000)));
+            if (analyzer.GrowingCaches.Count > 0)
+            {
+                growingAfter.Add(i);
+            }
+        }
+
+        // the first interval is the baseline; the streak is 3 windows of 5 intervals
+        Assert.Equal(15, growingAfter[0]);
+        Assert.Equal(SlabIntervals.Cache, Assert.Single(analyzer.GrowingCaches));
+        Assert.All(sink.Of<SlabGrowthFinding>(), g => Assert.Equal((NetSource.Slabinfo, 200L), (g.Source, g.NetObjects)));
+        Assert.Empty(sink.Of<SlabLeakSuspectFinding>());
+    }
+
+    [Fact]
+    public void HooksComingAndGoingLeaveEveryIntervalsNetChangeExact()
+    {
+        var sink = new CollectingSink();
+        var analyzer = new SlabGrowthAnalyzer(sink);
+        var data = new SlabIntervals();
+        SlabInterval? countingSince = null;
+        for (var i = 0; i < 40; i++)
+        {
+            var interval = data.Next(allocated: 1_200, freed: 1_000);
+            var hooked = i / 10 % 2 == 1;
+            // each attach is a new kernel object: its counters start at zero
+            countingSince = hooked ? countingSince ?? data.Previous : null;
+            analyzer.Observe(hooked ? CountingSince(interval, countingSince!) : Watching(interval));
+        }
+
+        var growth = sink.Of<SlabGrowthFinding>().ToList();
+        Assert.Equal(39, growth.Count);
+        Assert.All(growth, g => Assert.Equal(200, g.NetObjects));
+        Assert.Contains(growth, g => g.Source == NetSource.Kernel);
+        Assert.Contains(growth, g => g.Source == NetSource.Slabinfo);
+    }
+
+    private static SlabInterval Watching(SlabInterval interval) => interval with { Caches = [], Outstanding = [] };
+
+    private static SlabInterval CountingSince(SlabInterval interval, SlabInterval start)
+    {
+        var before = start.Caches.Single();
+        return interval with
+        {
+            Caches = [.. interval.Caches.Select(c => c with { Allocs = c.Allocs - before.Allocs, Frees = c.Frees - before.Frees, AllocBytes = c.AllocBytes - before.AllocBytes })],
+        };
+    }
 }

@@ -21,8 +21,20 @@ public sealed class SlabIntervals
     private ulong now = 1_000 * IntervalNs;
     private long sunreclaimKb = 20_000;
 
+    /// <summary>The interval before the latest one made by <see cref="Next"/>.</summary>
+    public SlabInterval? Previous { get; private set; }
+
+    private SlabInterval? latest;
+
     /// <summary>One interval in which <paramref name="allocated"/> objects came and <paramref name="freed"/> went.</summary>
     public SlabInterval Next(long allocated, long freed)
+    {
+        Previous = latest;
+        latest = Make(allocated, freed);
+        return latest;
+    }
+
+    private SlabInterval Make(long allocated, long freed)
     {
         now += IntervalNs;
         allocs += (ulong)allocated;
