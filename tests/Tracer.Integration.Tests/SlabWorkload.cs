@@ -4,8 +4,8 @@ namespace Tracer.Integration.Tests;
 
 /// <summary>
 /// A separate process with its own command name that creates UNIX sockets through
-/// socket(2): <c>hold</c> keeps N of them until told to close, <c>churn</c> creates and
-/// closes them in a loop for N seconds. Perl is in every Debian (perl-base is essential).
+/// socket(2): <c>hold</c> keeps N of them until told to close, <c>grow</c> adds 400 a second
+/// and keeps them (a steady leak) until it holds N, <c>churn</c> creates and closes them in a loop for N seconds. Perl is in every Debian (perl-base is essential).
 /// </summary>
 public sealed class SlabWorkload : IDisposable
 {
@@ -22,6 +22,15 @@ public sealed class SlabWorkload : IDisposable
             close($_) for @held;
             @held = ();
             print "closed\n";
+            <STDIN>;
+        } elsif ($mode eq 'grow') {
+            my @held;
+            print "ready\n";
+            while (@held < $n) {
+                for (1 .. 40) { socket(my $fh, AF_UNIX, SOCK_DGRAM, 0) or die "socket: $!"; push @held, $fh; }
+                select(undef, undef, undef, 0.1);
+            }
+            print "full\n";
             <STDIN>;
         } else {
             my ($end, $count) = (time + $n, 0);
@@ -62,6 +71,9 @@ public sealed class SlabWorkload : IDisposable
 
     public static SlabWorkload Hold(string comm, int sockets) =>
         sockets <= MaxHeld ? new(comm, "hold", sockets) : throw new ArgumentOutOfRangeException(nameof(sockets), $"at most {MaxHeld} per process");
+
+    public static SlabWorkload Grow(string comm, int sockets) =>
+        sockets <= MaxHeld ? new(comm, "grow", sockets) : throw new ArgumentOutOfRangeException(nameof(sockets), $"at most {MaxHeld} per process");
 
     public static SlabWorkload Churn(string comm, int seconds) => new(comm, "churn", seconds);
 
