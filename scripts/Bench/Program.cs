@@ -11,7 +11,7 @@ using Tracer.Interop.Events;
 //   rr SECONDS CONNECTIONS          request/response over loopback: transactions per second
 //   churn SECONDS                   socket create/close: operations per second
 //   hold CONNECTIONS SECONDS        hold that many loopback connections, each exchanging a message
-//   empty OBJECT SECONDS            attach every program of an object (the empty baselines)
+//   empty OBJECT SECONDS [PROGRAM…] attach the named programs of an object, or all (the empty baselines)
 //   ring OBJECT LIBRARY ROUNDS      ring buffer consumers, MappedRingBuffer and libbpf's: one C#/C ratio
 //                                   of records/s per round (details and allocations on stderr)
 //   stalls SECONDS EVERY HOLD       a zero-window episode of HOLD seconds every EVERY seconds, each on a
@@ -22,7 +22,7 @@ return args switch
     ["rr", var seconds, var connections] => RequestResponse(Seconds(seconds), int.Parse(connections, CultureInfo.InvariantCulture)),
     ["churn", var seconds] => Churn(Seconds(seconds)),
     ["hold", var connections, var seconds] => Hold(int.Parse(connections, CultureInfo.InvariantCulture), Seconds(seconds)),
-    ["empty", var path, var seconds] => Empty(path, Seconds(seconds)),
+    ["empty", var path, var seconds, .. var programs] => Empty(path, Seconds(seconds), programs),
     ["ring", var path, var library, var rounds] => RingConsumers(path, library, int.Parse(rounds, CultureInfo.InvariantCulture)),
     ["stalls", var seconds, var every, var hold] => Stalls(Seconds(seconds), Seconds(every), Seconds(hold)),
     _ => Usage(),
@@ -32,7 +32,7 @@ static TimeSpan Seconds(string text) => TimeSpan.FromSeconds(double.Parse(text, 
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Bench rr SECONDS CONNECTIONS | churn SECONDS | hold CONNECTIONS SECONDS | empty OBJECT SECONDS | ring OBJECT LIBRARY ROUNDS | stalls SECONDS EVERY HOLD");
+    Console.Error.WriteLine("usage: Bench rr SECONDS CONNECTIONS | churn SECONDS | hold CONNECTIONS SECONDS | empty OBJECT SECONDS [PROGRAM...] | ring OBJECT LIBRARY ROUNDS | stalls SECONDS EVERY HOLD");
     return 2;
 }
 
@@ -126,11 +126,11 @@ static int Hold(int connections, TimeSpan duration)
     return 0;
 }
 
-static int Empty(string path, TimeSpan duration)
+static int Empty(string path, TimeSpan duration, string[] programs)
 {
     using var obj = BpfObject.Open("empty", File.ReadAllBytes(path));
     obj.Load();
-    var links = obj.Programs.Select(p => p.Attach()).ToList();
+    var links = obj.Programs.Where(p => programs.Length == 0 || programs.Contains(p.Name)).Select(p => p.Attach()).ToList();
     Console.WriteLine(links.Count.ToString(CultureInfo.InvariantCulture));
     Thread.Sleep(duration);
     links.ForEach(l => l.Dispose());

@@ -128,15 +128,15 @@ public static class OptionValues
     }
 
     /// <summary><c>--slab-attribution</c>: per-object slab hooks only while a cache grows, or always.</summary>
-    public static string? SlabAttribution(string text, out bool? always)
+    public static string? SlabAttribution(string text, out Commands.SlabAttribution? when)
     {
-        always = text switch
+        when = text switch
         {
-            "on-growth" => false,
-            "always" => true,
+            "on-growth" => Commands.SlabAttribution.OnGrowth,
+            "always" => Commands.SlabAttribution.Always,
             _ => null,
         };
-        return always is null ? "use on-growth or always" : null;
+        return when is null ? "use on-growth or always" : null;
     }
 
     public static string? AttachMethodName(string text, out AttachMethod? method)

@@ -104,8 +104,9 @@ public sealed class SlabTracer : IDisposable
         var component = new ComponentLoader(settings, logger).Load(options.PerObject ? SlabComponent.Component : SlabComponent.Census, obj => Configure(obj, options));
         try
         {
-            // read after load: the loaded programs' own frames (bpf_prog_*) are then named too
-            using var kallsyms = File.OpenText("/proc/kallsyms");
+            // read after load: the loaded programs' own frames (bpf_prog_*) are then named too.
+            // Without per-object hooks there are no stacks to name.
+            using var kallsyms = options.PerObject ? File.OpenText("/proc/kallsyms") : TextReader.Null;
             return new SlabTracer(component, options, KernelSymbols.Parse(kallsyms));
         }
         catch

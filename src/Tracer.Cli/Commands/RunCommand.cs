@@ -37,7 +37,7 @@ public static class RunCommand
             HelpName = "DIR",
         }.Reading(OptionValues.DirectoryPath);
         var noSlab = new Option<bool>("--no-slab") { Description = "TCP analysis only: do not track the slab allocator" };
-        var slabAttribution = new Option<bool?>("--slab-attribution")
+        var slabAttribution = new Option<SlabAttribution?>("--slab-attribution")
         {
             Description = "on-growth (default): watch caches in /proc/slabinfo and count and sample every allocation only while one grows; always: from the start",
             HelpName = "WHEN",
@@ -75,7 +75,7 @@ public static class RunCommand
             var logger = logging.CreateLogger("run");
             var budget = parsed.GetValue(sampleBudget);
             var overhead = new OverheadOptions { SampleBudgetPerSecond = budget ?? new OverheadOptions().SampleBudgetPerSecond };
-            var slab = parsed.GetValue(noSlab) ? null : new SlabTracking.Mode(AlwaysAttribute: parsed.GetValue(slabAttribution) ?? false);
+            var slab = parsed.GetValue(noSlab) ? null : new SlabTracking.Mode(AlwaysAttribute: parsed.GetValue(slabAttribution) == SlabAttribution.Always);
             return Run(settings, options, tcp, parsed, telemetry, slab, overhead, logger);
         }));
         return command;
@@ -220,4 +220,11 @@ public static class RunCommand
             }
         }
     }
+}
+
+/// <summary>When <c>run</c> attaches the per-object slab hooks (<c>--slab-attribution</c>).</summary>
+public enum SlabAttribution
+{
+    OnGrowth,
+    Always,
 }
