@@ -33,4 +33,21 @@ public sealed class ProcSocketOwnersTests
         // the new sockets are not seen until the interval has passed: one scan per burst of misses
         Assert.All(created, inode => Assert.False(owners.TryFind(inode, out _)));
     }
+
+    [Fact]
+    public void AnUrgentMissRescansSoonerThanTheInterval()
+    {
+        var owners = new ProcSocketOwners { RescanInterval = TimeSpan.FromHours(1), UrgentRescanInterval = TimeSpan.FromMilliseconds(50) };
+        var before = ProcSocketOwners.InodesOf(Environment.ProcessId);
+        Assert.False(owners.TryFind(ulong.MaxValue, out _));
+        using var loopback = new Loopback();
+        loopback.Connect();
+        var created = ProcSocketOwners.InodesOf(Environment.ProcessId).Except(before).First();
+
+        Assert.False(owners.TryFind(created, out _, urgent: true));
+        Thread.Sleep(100);
+        Assert.False(owners.TryFind(created, out _));
+        Assert.True(owners.TryFind(created, out var owner, urgent: true));
+        Assert.Equal(Environment.ProcessId, owner.Pid);
+    }
 }

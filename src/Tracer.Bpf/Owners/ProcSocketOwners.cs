@@ -18,7 +18,14 @@ public sealed class ProcSocketOwners(string procRoot = "/proc")
 
     public TimeSpan RescanInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    public bool TryFind(ulong inode, out SocketOwner owner)
+    /// <summary>How soon a lookup that a finding waits for may rescan (see <see cref="TryFind"/>).</summary>
+    public TimeSpan UrgentRescanInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// The process holding socket <paramref name="inode"/>. An <paramref name="urgent"/> lookup (a
+    /// sample a finding will name the owner from) may rescan sooner than <see cref="RescanInterval"/>.
+    /// </summary>
+    public bool TryFind(ulong inode, out SocketOwner owner, bool urgent = false)
     {
         if (byInode.TryGetValue(inode, out owner))
         {
@@ -26,7 +33,7 @@ public sealed class ProcSocketOwners(string procRoot = "/proc")
         }
 
         var now = Environment.TickCount64;
-        if (now - lastScanTicks < RescanInterval.TotalMilliseconds)
+        if (now - lastScanTicks < (urgent ? UrgentRescanInterval : RescanInterval).TotalMilliseconds)
         {
             return false;
         }

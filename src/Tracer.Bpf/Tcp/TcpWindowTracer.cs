@@ -51,11 +51,14 @@ public sealed class TcpWindowTracer : IDisposable
 {
     private const ushort AfInet = 2;
     private const ushort AfInet6 = 10;
+    private const EmitReason VerdictReasons =
+        EmitReason.ZeroWindowEnter | EmitReason.ZeroWindowLeave | EmitReason.Wl1Lag | EmitReason.UpdateIgnored | EmitReason.Probes;
     private readonly LoadedComponent component;
     private readonly IEventSource source;
     private readonly TcpEventDecoder decoder = new();
     private readonly ProcSocketOwners procOwners = new();
     private readonly TcpFilter filter;
+    private readonly bool ownerHooks;
     private readonly BpfMap owners;
     private readonly BpfMap drops;
     private readonly BpfMap suppressed;
@@ -70,6 +73,7 @@ public sealed class TcpWindowTracer : IDisposable
         var filter = options.Filter;
         this.component = component;
         this.filter = filter;
+        ownerHooks = options.OwnerHooks;
         Transport = transport;
         owners = component.Object.Map("owners");
         drops = component.Object.Map("drops");
@@ -222,7 +226,9 @@ public sealed class TcpWindowTracer : IDisposable
             return;
         }
 
-        if (sample.Pid == 0 && inode != 0 && procOwners.TryFind(inode, out var owner))
+        // without owner hooks only the samples findings are made of are worth a /proc scan
+        var verdictSample = (sample.Reason & VerdictReasons) != 0 || sample.SndWnd == 0;
+        if (sample.Pid == 0 && inode != 0 && (ownerHooks || verdictSample) && procOwners.TryFind(inode, out var owner, urgent: verdictSample))
         {
             sample = sample with { Pid = owner.Pid, Comm = owner.Comm };
             Teach(sample.Cookie, owner);
