@@ -35,10 +35,9 @@ const volatile __u64 wakeup_bytes = 256 * 1024; /* wake the reader once this muc
 struct conn_state {
 	__u64 last_emit_ns;
 	__u64 rcvd_at_wl1;
-	__u64 lag_bucket;
+	__u64 lag_next; /* the wl1 lag (bytes_received - rcvd_at_wl1) that emits next: a multiple of wl1_lag_step */
 	__u32 wl1;
 	__u32 lost; /* samples not delivered since the last one that was */
-	__u32 owner_tgid; /* as last written to the owners map */
 	__u8 zero_window;
 	__u8 probes_out;
 	__u8 backoff;
@@ -72,6 +71,27 @@ struct {
 	__type(key, __u64); /* socket cookie */
 	__type(value, struct tcp_owner);
 } owners SEC(".maps");
+
+/*
+ * Per CPU, the owner each socket last had on that CPU, as written to (or found in)
+ * the owners map: the owner hooks run on every sendmsg/recvmsg, and a known owner
+ * answers here, without a helper call or the map. Direct-mapped by cookie; a cookie
+ * names one socket for the boot, so a slot is never another socket's.
+ */
+#define OWNER_CACHE_SLOTS 256
+
+struct owner_slot {
+	__u64 cookie;
+	__u32 tgid;
+	__u32 __pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct owner_slot[OWNER_CACHE_SLOTS]);
+} owner_cache SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -125,10 +145,14 @@ static __always_inline __u64 socket_cookie(struct sock *sk)
 	return cookie ? cookie : (__u64)(unsigned long)sk;
 }
 
-static __always_inline __u64 socket_inode(struct sock *sk)
+static __always_inline __u64 socket_inode(struct sock *sk, const int direct)
 {
-	struct socket *sock = BPF_CORE_READ(sk, sk_socket);
+	struct socket *sock;
 
+	/* a walk from a trusted sk: a NULL on the way reads as 0 */
+	if (direct)
+		return sk->sk_socket->file->f_inode->i_ino;
+	sock = BPF_CORE_READ(sk, sk_socket);
 	if (!sock)
 		return 0;
 	return BPF_CORE_READ(sock, file, f_inode, i_ino);
@@ -162,34 +186,6 @@ static __always_inline int verdict_only(void)
 	return level && *level == TCP_DETAIL_VERDICT;
 }
 
-/* 0 when the sample is in the buffer */
-static __always_inline long submit(void *ctx, struct tcp_window_event *ev, int urgent)
-{
-	long err;
-
-	if (use_perfbuf) {
-		err = bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, ev, sizeof(*ev));
-	} else {
-		/* batch wake-ups: the reader polls with a timeout, so only urgent
-		 * samples and a filling ring need to wake it */
-		__u64 flags = urgent || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
-				      BPF_RB_FORCE_WAKEUP :
-				      BPF_RB_NO_WAKEUP;
-		err = bpf_ringbuf_output(&events, ev, sizeof(*ev), flags);
-	}
-	if (err)
-		count(&drops);
-	return err;
-}
-
-/* per-CPU scratch: the event is too large for the 512-byte BPF stack budget with the rest */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct tcp_window_event);
-} scratch SEC(".maps");
-
 /*
  * Field reads: plain loads through trusted BTF pointers where the attach
  * method gives them (tp_btf, fentry: a few ns each), CO-RE probe reads
@@ -204,190 +200,290 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #define GET_BITFIELD(direct, ptr, field) \
 	((direct) ? BPF_CORE_READ_BITFIELD(ptr, field) : BPF_CORE_READ_BITFIELD_PROBED(ptr, field))
 
-/*
- * cookie is 0 when the program has a trusted sk to ask bpf_get_socket_cookie()
- * with: asked only when needed, as most segments change nothing.
- */
-static __always_inline int handle_segment(void *ctx, struct sock *sk, const struct sk_buff *skb, __u64 cookie,
-					  const int direct)
+/* every socket on these paths is a full TCP socket */
+static __always_inline struct tcp_sock *tcp_of(struct sock *sk, const int direct)
 {
-	/* every socket on these paths is a full TCP socket */
-	struct tcp_sock *tp = direct ? CAST(sk, struct tcp_sock) : (struct tcp_sock *)sk;
+	return direct ? CAST(sk, struct tcp_sock) : (struct tcp_sock *)sk;
+}
+
+/* the segment's raw window field, host byte order */
+static __always_inline __u16 segment_window(const struct sk_buff *skb, const int direct)
+{
+	unsigned char *head = GET(direct, skb, head);
+	__u16 thoff = GET(direct, skb, transport_header);
+	__u16 raw_win = 0;
+
+	if (direct)
+		raw_win = CAST(head + thoff, struct tcphdr)->window;
+	else
+		bpf_probe_read_kernel(&raw_win, sizeof(raw_win), head + thoff + offsetof(struct tcphdr, window));
+	return bpf_ntohs(raw_win);
+}
+
+static __always_inline __u8 snd_wscale(struct tcp_sock *tp, const int direct)
+{
+	/* the relocation is relative to tp, so the field path starts there */
+	return GET_BITFIELD(direct, tp, rx_opt.snd_wscale);
+}
+
+/* the socket's own clock (tcp_clock_ns() / 1000, refreshed per segment) spares a clock read
+ * per segment; it may lag the last emission, hence the signed difference where it is compared */
+static __always_inline __u64 last_seen_ns(struct tcp_sock *tp, const int direct)
+{
+	return GET(direct, tp, tcp_mstamp) * 1000;
+}
+
+/* the lag after `lag` at which the next wl1 lag sample is due (saturating: never again past 2^64) */
+static __always_inline __u64 next_lag_step(__u64 lag)
+{
+	__u64 next = (lag / wl1_lag_step + 1) * wl1_lag_step;
+
+	return next > lag ? next : ~0ULL;
+}
+
+/* the kernel-side filters; a pid or comm filter asks for the cookie (0 when not yet asked) */
+static __always_inline int passes_filters(struct sock *sk, __u64 *cookie, const int direct)
+{
+	struct tcp_owner *own;
+	__u16 sport, dport;
+
+	if (filter_family && GET(direct, sk, __sk_common.skc_family) != filter_family)
+		return 0;
+	if (filter_port) {
+		sport = GET(direct, sk, __sk_common.skc_num);
+		dport = bpf_ntohs(GET(direct, sk, __sk_common.skc_dport));
+		if (sport != filter_port && dport != filter_port)
+			return 0;
+	}
+	if (filter_cgroup && socket_cgroup(sk) != filter_cgroup)
+		return 0;
+	if (!filter_tgid && !filter_comm[0])
+		return 1;
+	if (direct && !*cookie)
+		*cookie = bpf_get_socket_cookie(sk);
+	/* an owner not yet seen in process context passes; user space attributes it from /proc */
+	own = bpf_map_lookup_elem(&owners, cookie);
+	if (!own)
+		return 1;
+	if (filter_tgid && own->tgid != filter_tgid)
+		return 0;
+	return comm_matches(own->comm);
+}
+
+/* the connection's first segment: its state as the segment finds it */
+static __always_inline struct conn_state *new_state(struct sock *sk, __u64 *cookie, const int direct)
+{
+	struct tcp_sock *tp = tcp_of(sk, direct);
+	struct inet_connection_sock *icsk = (struct inet_connection_sock *)tp;
+	struct conn_state fresh = {};
+
+	fresh.wl1 = GET(direct, tp, snd_wl1);
+	fresh.rcvd_at_wl1 = GET(direct, tp, bytes_received);
+	fresh.lag_next = wl1_lag_step ? wl1_lag_step : ~0ULL;
+	fresh.zero_window = GET(direct, tp, snd_wnd) == 0;
+	fresh.probes_out = GET(direct, icsk, icsk_probes_out);
+	fresh.backoff = GET(direct, icsk, icsk_backoff);
+	if (direct)
+		return bpf_sk_storage_get(&conn_storage, sk, &fresh, BPF_SK_STORAGE_GET_F_CREATE);
+	bpf_map_update_elem(&conns, cookie, &fresh, BPF_ANY);
+	return bpf_map_lookup_elem(&conns, cookie);
+}
+
+/* per-CPU scratch for the perf buffer transport: the event is too large for the BPF stack with the rest */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tcp_window_event);
+} scratch SEC(".maps");
+
+/*
+ * A sample is due (reason != 0): suppressed under TCP_DETAIL_VERDICT unless it
+ * carries a verdict, else written in place (the ring buffer's own record, or the
+ * scratch the perf buffer copies). Only here are the fields that decide nothing
+ * read; those that did are read again (the socket is locked on this path, so
+ * they have not changed) rather than kept live through the fast path.
+ */
+static __always_inline int emit(void *ctx, struct sock *sk, const struct sk_buff *skb, struct conn_state *st,
+				__u64 cookie, __u32 reason, int urgent, const int direct)
+{
+	struct tcp_sock *tp = tcp_of(sk, direct);
 	struct inet_connection_sock *icsk = (struct inet_connection_sock *)tp;
 	struct tcp_skb_cb *cb = (struct tcp_skb_cb *)&skb->cb[0];
 	struct tcp_window_event *ev;
-	struct conn_state *st, fresh = {};
 	struct tcp_owner *own;
-	__u32 zero = 0, reason = 0, snd_una, snd_wnd, wl1, seg_seq, seg_ack, nwin;
-	__u64 now, last_seen_ns, lag, bucket, bytes_received;
-	__u16 family, sport, dport, raw_win;
-	__u8 wscale, probes_out, backoff;
-	unsigned char *head;
-	__u16 thoff;
-	int may_update, wnd_after_zero, urgent = 0;
+	__u64 now, flags;
+	__u32 zero = 0;
+	__u16 family;
+	long err;
 
-	if (!tp)
-		return 0;
-	family = GET(direct, sk, __sk_common.skc_family);
-	if (filter_family && family != filter_family)
-		return 0;
-	sport = GET(direct, sk, __sk_common.skc_num);
-	dport = bpf_ntohs(GET(direct, sk, __sk_common.skc_dport));
-	if (filter_port && sport != filter_port && dport != filter_port)
-		return 0;
-	if (filter_cgroup && socket_cgroup(sk) != filter_cgroup)
-		return 0;
-
-	if (direct && !cookie && (filter_tgid || filter_comm[0]))
-		cookie = bpf_get_socket_cookie(sk);
-	/* an owner not yet seen in process context passes; user space attributes it from /proc */
-	own = filter_tgid || filter_comm[0] ? bpf_map_lookup_elem(&owners, &cookie) : NULL;
-	if (own && filter_tgid && own->tgid != filter_tgid)
-		return 0;
-	if (own && !comm_matches(own->comm))
-		return 0;
-
-	snd_una = GET(direct, tp, snd_una);
-	snd_wnd = GET(direct, tp, snd_wnd);
-	wl1 = GET(direct, tp, snd_wl1);
-	seg_seq = GET(direct, cb, seq);
-	seg_ack = GET(direct, cb, ack_seq);
-	/* the relocation is relative to tp, so the field path starts there */
-	wscale = GET_BITFIELD(direct, tp, rx_opt.snd_wscale);
-	head = GET(direct, skb, head);
-	thoff = GET(direct, skb, transport_header);
-	if (direct) {
-		raw_win = CAST(head + thoff, struct tcphdr)->window;
-	} else {
-		raw_win = 0;
-		bpf_probe_read_kernel(&raw_win, sizeof(raw_win), head + thoff + offsetof(struct tcphdr, window));
-	}
-	raw_win = bpf_ntohs(raw_win);
-	nwin = (__u32)raw_win << wscale;
-	bytes_received = GET(direct, tp, bytes_received);
-	probes_out = GET(direct, icsk, icsk_probes_out);
-	backoff = GET(direct, icsk, icsk_backoff);
-	/* the socket's own clock (tcp_clock_ns() / 1000, refreshed per segment) spares a clock read
-	 * per segment; it may lag the last emission, hence the signed difference below */
-	last_seen_ns = GET(direct, tp, tcp_mstamp) * 1000;
-
-	/* tcp_may_update_window(), net/ipv4/tcp_input.c (the !nwin case is Linux 6.x) */
-	may_update = seq_after(seg_ack, snd_una) || seq_after(seg_seq, wl1) ||
-		     (seg_seq == wl1 && (nwin > snd_wnd || !nwin));
-	wnd_after_zero = (may_update ? nwin : snd_wnd) == 0;
-
-	st = direct ? bpf_sk_storage_get(&conn_storage, sk, NULL, 0) : bpf_map_lookup_elem(&conns, &cookie);
-	if (!st) {
-		fresh.wl1 = wl1;
-		fresh.rcvd_at_wl1 = bytes_received;
-		fresh.zero_window = snd_wnd == 0;
-		fresh.probes_out = probes_out;
-		fresh.backoff = backoff;
-		if (direct) {
-			st = bpf_sk_storage_get(&conn_storage, sk, &fresh, BPF_SK_STORAGE_GET_F_CREATE);
-		} else {
-			bpf_map_update_elem(&conns, &cookie, &fresh, BPF_ANY);
-			st = bpf_map_lookup_elem(&conns, &cookie);
-		}
-		if (!st)
-			return 0;
-		reason |= TCP_EMIT_FIRST;
-		urgent = snd_wnd == 0;
-	}
-
-	if (wl1 != st->wl1) {
-		st->wl1 = wl1;
-		st->rcvd_at_wl1 = bytes_received;
-		st->lag_bucket = 0;
-	}
-	lag = bytes_received - st->rcvd_at_wl1;
-	bucket = wl1_lag_step ? lag / wl1_lag_step : 0;
-	if (bucket > st->lag_bucket) {
-		st->lag_bucket = bucket;
-		reason |= TCP_EMIT_WL1_LAG;
-	}
-	if (wnd_after_zero != st->zero_window) {
-		st->zero_window = wnd_after_zero;
-		reason |= wnd_after_zero ? TCP_EMIT_ZERO_WND_ENTER : TCP_EMIT_ZERO_WND_LEAVE;
-		urgent = 1;
-	}
-	if (!may_update && nwin > snd_wnd) {
-		reason |= TCP_EMIT_UPDATE_IGNORED;
-		urgent = 1;
-	}
-	if (probes_out != st->probes_out || backoff != st->backoff) {
-		st->probes_out = probes_out;
-		st->backoff = backoff;
-		reason |= TCP_EMIT_PROBES;
-	}
-	if ((__s64)(last_seen_ns - st->last_emit_ns) >= (__s64)heartbeat_ns)
-		reason |= TCP_EMIT_HEARTBEAT;
-	if (every_segment)
-		reason |= TCP_EMIT_EVERY_SEGMENT;
-	if (reason && verdict_only() && !(reason & ~routine_reasons(st->zero_window))) {
+	if (verdict_only() && !(reason & ~routine_reasons(st->zero_window))) {
 		count(&suppressed);
-		st->last_emit_ns = last_seen_ns; /* one suppressed heartbeat per interval, as FULL would send */
+		st->last_emit_ns = last_seen_ns(tp, direct); /* one suppressed heartbeat per interval, as FULL would send */
 		return 0;
 	}
-	if (!reason)
-		return 0;
 	now = bpf_ktime_get_ns();
 	st->last_emit_ns = now;
 	if (direct && !cookie)
 		cookie = bpf_get_socket_cookie(sk);
 
-	ev = bpf_map_lookup_elem(&scratch, &zero);
-	if (!ev)
+	ev = use_perfbuf ? bpf_map_lookup_elem(&scratch, &zero) : bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		if (!use_perfbuf)
+			goto lost;
 		return 0;
-	if (!own)
-		own = bpf_map_lookup_elem(&owners, &cookie);
+	}
+	own = bpf_map_lookup_elem(&owners, &cookie);
 	ev->ts_ns = now;
 	ev->cookie = cookie;
-	ev->bytes_received = bytes_received;
+	ev->bytes_received = GET(direct, tp, bytes_received);
 	ev->bytes_acked = GET(direct, tp, bytes_acked);
 	ev->rcvd_at_wl1 = st->rcvd_at_wl1;
-	ev->sock_ino = own ? 0 : socket_inode(sk);
+	ev->sock_ino = own ? 0 : socket_inode(sk, direct);
+	family = GET(direct, sk, __sk_common.skc_family);
 	if (family == AF_INET6) {
 		BPF_CORE_READ_INTO(&ev->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
 		BPF_CORE_READ_INTO(&ev->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
 	} else {
 		__builtin_memset(ev->saddr, 0, sizeof(ev->saddr));
 		__builtin_memset(ev->daddr, 0, sizeof(ev->daddr));
-		BPF_CORE_READ_INTO((__u32 *)ev->saddr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO((__u32 *)ev->daddr, sk, __sk_common.skc_daddr);
+		*(__u32 *)ev->saddr = GET(direct, sk, __sk_common.skc_rcv_saddr);
+		*(__u32 *)ev->daddr = GET(direct, sk, __sk_common.skc_daddr);
 	}
 	ev->owner_tgid = own ? own->tgid : 0;
 	if (own)
 		__builtin_memcpy(ev->owner_comm, own->comm, TRACER_COMM_LEN);
 	else
 		__builtin_memset(ev->owner_comm, 0, TRACER_COMM_LEN);
-	ev->snd_una = snd_una;
+	ev->snd_una = GET(direct, tp, snd_una);
 	ev->snd_nxt = GET(direct, tp, snd_nxt);
-	ev->snd_wnd = snd_wnd;
-	ev->snd_wl1 = wl1;
+	ev->snd_wnd = GET(direct, tp, snd_wnd);
+	ev->snd_wl1 = GET(direct, tp, snd_wl1);
 	ev->rcv_nxt = GET(direct, tp, rcv_nxt);
 	ev->write_seq = GET(direct, tp, write_seq);
-	ev->seg_seq = seg_seq;
-	ev->seg_ack = seg_ack;
+	ev->seg_seq = GET(direct, cb, seq);
+	ev->seg_ack = GET(direct, cb, ack_seq);
 	ev->reason = reason;
 	ev->family = family;
-	ev->sport = sport;
-	ev->dport = dport;
-	ev->seg_win = raw_win;
-	ev->snd_wscale = wscale;
-	ev->probes_out = probes_out;
-	ev->backoff = backoff;
+	ev->sport = GET(direct, sk, __sk_common.skc_num);
+	ev->dport = bpf_ntohs(GET(direct, sk, __sk_common.skc_dport));
+	ev->seg_win = segment_window(skb, direct);
+	ev->snd_wscale = snd_wscale(tp, direct);
+	ev->probes_out = GET(direct, icsk, icsk_probes_out);
+	ev->backoff = GET(direct, icsk, icsk_backoff);
 	ev->pending = GET(direct, icsk, icsk_pending);
 	ev->lost_before = st->lost;
-	if (submit(ctx, ev, urgent)) {
-		st->lost += 1;
-		/* a lost zero-window transition is emitted again by the next segment */
-		if (reason & (TCP_EMIT_ZERO_WND_ENTER | TCP_EMIT_ZERO_WND_LEAVE))
-			st->zero_window = !wnd_after_zero;
-		return 0;
+	if (use_perfbuf) {
+		err = bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, ev, sizeof(*ev));
+		if (err)
+			goto lost;
+	} else {
+		/* batch wake-ups: the reader polls with a timeout, so only urgent
+		 * samples and a filling ring need to wake it */
+		flags = urgent || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP :
+												   BPF_RB_NO_WAKEUP;
+		bpf_ringbuf_submit(ev, flags);
 	}
 	st->lost = 0;
 	return 0;
+lost:
+	count(&drops);
+	st->lost += 1;
+	/* a lost zero-window transition is emitted again by the next segment */
+	if (reason & (TCP_EMIT_ZERO_WND_ENTER | TCP_EMIT_ZERO_WND_LEAVE))
+		st->zero_window = !st->zero_window;
+	return 0;
+}
+
+/*
+ * cookie is 0 when the program has a trusted sk to ask bpf_get_socket_cookie()
+ * with: asked only when needed, as most segments change nothing.
+ *
+ * The fast path is for those: one helper call (the state), then only the fields
+ * the rules compare, each where it is first needed (snd_wnd and the window scale
+ * only when tcp_may_update_window() would say no), and out at the first point
+ * where nothing is due. Everything a sample carries is read in emit().
+ */
+static __always_inline int handle_segment(void *ctx, struct sock *sk, const struct sk_buff *skb, __u64 cookie,
+					  const int direct)
+{
+	struct tcp_sock *tp = tcp_of(sk, direct);
+	struct inet_connection_sock *icsk = (struct inet_connection_sock *)tp;
+	struct tcp_skb_cb *cb = (struct tcp_skb_cb *)&skb->cb[0];
+	struct conn_state *st;
+	__u32 reason = 0, wl1, seg_seq, snd_wnd, nwin;
+	__u64 bytes_received, lag;
+	__u16 raw_win;
+	__u8 probes_out, backoff;
+	int may_update, wnd_after_zero, urgent = 0;
+
+	if (!tp)
+		return 0;
+	if (!passes_filters(sk, &cookie, direct))
+		return 0;
+
+	/* read before the helper call: the cast is a call to the compiler too, and
+	 * what is live across a call leaves the registers */
+	raw_win = segment_window(skb, direct);
+	st = direct ? bpf_sk_storage_get(&conn_storage, sk, NULL, 0) : bpf_map_lookup_elem(&conns, &cookie);
+	if (!st) {
+		st = new_state(sk, &cookie, direct);
+		if (!st)
+			return 0;
+		reason = TCP_EMIT_FIRST;
+		urgent = st->zero_window;
+	}
+
+	wl1 = GET(direct, tp, snd_wl1);
+	bytes_received = GET(direct, tp, bytes_received);
+	if (wl1 != st->wl1) {
+		/* the lag restarts at 0 */
+		st->wl1 = wl1;
+		st->rcvd_at_wl1 = bytes_received;
+		st->lag_next = wl1_lag_step ? wl1_lag_step : ~0ULL;
+	} else if (wl1_lag_step) {
+		lag = bytes_received - st->rcvd_at_wl1;
+		if (lag >= st->lag_next) {
+			st->lag_next = next_lag_step(lag);
+			reason |= TCP_EMIT_WL1_LAG;
+		}
+	}
+
+	/* tcp_may_update_window(), net/ipv4/tcp_input.c (the !nwin case is Linux 6.x) */
+	seg_seq = GET(direct, cb, seq);
+	if (seq_after(GET(direct, cb, ack_seq), GET(direct, tp, snd_una)) || seq_after(seg_seq, wl1)) {
+		/* the window will be updated: the segment's is the new one (0 whatever the scale when raw 0) */
+		wnd_after_zero = raw_win == 0;
+	} else {
+		snd_wnd = GET(direct, tp, snd_wnd);
+		nwin = (__u32)raw_win << snd_wscale(tp, direct);
+		may_update = seg_seq == wl1 && (nwin > snd_wnd || !nwin);
+		wnd_after_zero = (may_update ? nwin : snd_wnd) == 0;
+		if (!may_update && nwin > snd_wnd) {
+			reason |= TCP_EMIT_UPDATE_IGNORED;
+			urgent = 1;
+		}
+	}
+	if (wnd_after_zero != st->zero_window) {
+		st->zero_window = wnd_after_zero;
+		reason |= wnd_after_zero ? TCP_EMIT_ZERO_WND_ENTER : TCP_EMIT_ZERO_WND_LEAVE;
+		urgent = 1;
+	}
+
+	probes_out = GET(direct, icsk, icsk_probes_out);
+	backoff = GET(direct, icsk, icsk_backoff);
+	if (probes_out != st->probes_out || backoff != st->backoff) {
+		st->probes_out = probes_out;
+		st->backoff = backoff;
+		reason |= TCP_EMIT_PROBES;
+	}
+	if ((__s64)(last_seen_ns(tp, direct) - st->last_emit_ns) >= (__s64)heartbeat_ns)
+		reason |= TCP_EMIT_HEARTBEAT;
+	if (every_segment)
+		reason |= TCP_EMIT_EVERY_SEGMENT;
+	if (!reason)
+		return 0;
+	return emit(ctx, sk, skb, st, cookie, reason, urgent, direct);
 }
 
 /* ack path, best first: tcp_ack(sk, skb, flag) runs before the window update */
@@ -427,35 +523,53 @@ int tcp_probe_tp(struct trace_event_raw_tcp_probe *args)
 
 /*
  * owner: sendmsg/recvmsg return paths run in the owning process's context.
- * Called for every sendmsg/recvmsg, so where the socket's storage is at hand
- * (direct) the owner it already names answers without the cookie or the map.
+ * Called for every sendmsg/recvmsg, so an owner this CPU already wrote (or
+ * found) answers from owner_cache; only a new or changed owner reaches the map.
  */
-static __always_inline int remember_owner(struct sock *sk, __u64 cookie, const int direct)
+
+/* out of line: the name is read once per socket and owner, not per call */
+static __noinline void write_owner(__u64 *cookie, __u32 tgid)
 {
 	struct tcp_owner own = {};
-	__u64 id = bpf_get_current_pid_tgid();
-	struct conn_state *st = NULL;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	own.tgid = tgid;
+	/* the process's name, not the calling thread's: threads may be renamed */
+	BPF_CORE_READ_STR_INTO(&own.comm, task, group_leader, comm);
+	bpf_map_update_elem(&owners, cookie, &own, BPF_ANY);
+}
+
+static __always_inline int remember_owner(struct sock *sk, __u64 cookie, const int direct)
+{
+	struct owner_slot *slots, *slot;
 	struct tcp_owner *known;
-	struct task_struct *task;
+	__u32 zero = 0, tgid;
 
 	if (GET(direct, sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
 	if (direct) {
-		st = bpf_sk_storage_get(&conn_storage, sk, NULL, 0);
-		if (st && st->owner_tgid == id >> 32)
-			return 0;
+		/* read, not asked for: 0 until first asked for, which the slow path then does */
+		cookie = sk->__sk_common.skc_cookie.counter;
+		tgid = bpf_get_current_task_btf()->tgid;
+	} else {
+		tgid = bpf_get_current_pid_tgid() >> 32;
+	}
+	slots = bpf_map_lookup_elem(&owner_cache, &zero);
+	if (!slots)
+		return 0;
+	slot = &slots[cookie & (OWNER_CACHE_SLOTS - 1)];
+	if (cookie && slot->cookie == cookie && slot->tgid == tgid)
+		return 0;
+
+	if (direct && !cookie) {
 		cookie = bpf_get_socket_cookie(sk);
+		slot = &slots[cookie & (OWNER_CACHE_SLOTS - 1)];
 	}
 	known = bpf_map_lookup_elem(&owners, &cookie);
-	if (!known || known->tgid != id >> 32) {
-		own.tgid = id >> 32;
-		/* the process's name, not the calling thread's: threads may be renamed */
-		task = (struct task_struct *)bpf_get_current_task();
-		BPF_CORE_READ_STR_INTO(&own.comm, task, group_leader, comm);
-		bpf_map_update_elem(&owners, &cookie, &own, BPF_ANY);
-	}
-	if (st)
-		st->owner_tgid = id >> 32;
+	if (!known || known->tgid != tgid)
+		write_owner(&cookie, tgid);
+	slot->cookie = cookie;
+	slot->tgid = tgid;
 	return 0;
 }
 
