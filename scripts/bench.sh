@@ -70,6 +70,52 @@ iperf3_gbps() {
   iperf3 -c 127.0.0.1 -p 5299 -A 0,0 -t "$seconds" -J | python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9)'
 }
 
+# Loopback iperf3 varies from connection to connection (±15 %: each ramps its windows up its own
+# way, over ~8 s) but little within one once it has (±3 % per second). So one connection runs
+# throughout and tracer is attached and detached under it, in phases of $seconds interleaved as in
+# ratio_rounds; a round's ratio is the median of the on phase's 1 s intervals over the off phase's.
+iperf3_phases() { # tracer-args... → one ratio per round
+  local warm=12 phase=$((seconds > 4 ? seconds : 4)) r t0 marks=()
+  local total=$((warm + rounds * 2 * (phase + 4) + 10))
+  t0=$(date +%s.%N)
+  iperf3 -c 127.0.0.1 -p 5299 -A 0,0 -t "$total" -i 1 -J >"$work/iperf3.json" &
+  local client=$!
+  sleep "$warm"
+  for r in $(seq "$rounds"); do
+    local order=(on off)
+    ((r % 2)) || order=(off on)
+    for state in "${order[@]}"; do
+      [[ $state == on ]] && start_tracer "$@"
+      marks+=("$r $state $(date +%s.%N)")
+      sleep "$phase"
+      marks+=("$r end $(date +%s.%N)")
+      [[ $state == on ]] && stop_tracer
+    done
+  done
+  kill -INT "$client" 2>/dev/null
+  wait "$client" || true
+  sleep 1 # the server takes a moment to be ready for the next test
+  printf '%s\n' "${marks[@]}" | python3 -c '
+import json, statistics, sys
+t0, path = float(sys.argv[1]), sys.argv[2]
+run = json.load(open(path))
+if "error" in run:
+    sys.exit("bench: iperf3: " + run["error"])
+rate = [(i["sum"]["start"], i["sum"]["end"], i["sum"]["bits_per_second"]) for i in run["intervals"]]
+phases, opened = {}, None
+for line in sys.stdin:
+    r, state, t = line.split()
+    if state == "end":
+        phases.setdefault(opened[0], {})[opened[1]] = (opened[2] - t0, float(t) - t0)
+    else:
+        opened = (r, state, float(t))
+for r in sorted(phases, key=int):
+    on, off = ([b for a, e, b in rate if a >= lo and e <= hi] for lo, hi in (phases[r][s] for s in ("on", "off")))
+    print(f"{statistics.median(on) / statistics.median(off):.4f}")
+    print(f"  round {r}: on {statistics.median(on) / 1e9:.2f} Gbit/s, off {statistics.median(off) / 1e9:.2f} Gbit/s (median of {len(on)} and {len(off)} s)", file=sys.stderr)
+' "$t0" "$work/iperf3.json"
+}
+
 # median and p10–p90 of the on/off ratios (one ratio per round)
 summarize() { # name budget-op budget values...
   local name=$1 op=$2 budget=$3
@@ -126,9 +172,12 @@ data="$work/data"
 iperf3 -s -p 5299 >/dev/null 2>&1 &
 pids+=($!)
 sleep 0.5
-mapfile -t r < <(ratio_rounds iperf3_gbps run --data-dir "$data")
+mapfile -t r < <(iperf3_phases run --data-dir "$data")
 summarize "iperf3 throughput, tracer run on/off" ">=" 0.98 "${r[@]}"
-floor_rounds iperf3_gbps "iperf3 throughput (tcp_probe)" e_tcp_probe
+launch=$bench wait_for=e_tcp_probe
+mapfile -t r < <(iperf3_phases empty "$work/empty.bpf.o" 3600 e_tcp_probe)
+launch= wait_for=
+summarize "iperf3 throughput (tcp_probe), empty programs on/off" floor 0 "${r[@]}"
 
 rr() { taskset -c 0 "$bench" rr "$seconds" 4; }
 mapfile -t r < <(ratio_rounds rr run --data-dir "$data")
@@ -144,31 +193,47 @@ wait_for=
 summarize "socket create/close ops/s, per-object slab hooks" reference 0 "${r[@]}"
 floor_rounds churn "socket create/close (slab hooks)" "${slab_hooks[@]}"
 
-# per-invocation cost: tracer's programs and empty ones on the same hooks, in the same run
-sysctl -q kernel.bpf_stats_enabled=1
-"$bench" empty "$work/empty.bpf.o" $((seconds * 4)) >/dev/null &
-empty_pid=$!
-pids+=("$empty_pid")
-wait_for=cache_alloc_btf start_tracer run --data-dir "$data" --slab-attribution always
-iperf3_gbps >/dev/null
-churn >/dev/null
-# only this run's programs: other tracers on the host may have loaded programs of the same names
-bpftool -j prog show | python3 -c '
+# per-invocation cost: tracer's programs and empty ones on the same hooks, in the same run. The first
+# program on a tracepoint pays ~10 ns a run more than the next (measured here), so one pass attaches
+# the empty programs first and one tracer first; the budget is judged on the mean of the two ratios.
+costs_pass() { # empty-first|tracer-first → "name ns/run" of the pass's own programs
+  local empty_pid run_pid
+  start_empty() { launch=$bench wait_for=e_tcp_probe start_tracer empty "$work/empty.bpf.o" 3600; empty_pid=$tracer_pid; }
+  [[ $1 == empty-first ]] && start_empty
+  wait_for=cache_alloc_btf start_tracer run --data-dir "$data" --slab-attribution always
+  run_pid=$tracer_pid
+  [[ $1 == tracer-first ]] && start_empty
+  iperf3_gbps >/dev/null
+  rr >/dev/null
+  churn >/dev/null
+  # only this pass's programs: other tracers on the host may have loaded programs of the same names
+  bpftool -j prog show | python3 -c '
 import json, sys
 mine = {int(i) for i in sys.argv[1:]}
-cost = {p["name"]: p["run_time_ns"] / p["run_cnt"] for p in json.load(sys.stdin) if p.get("run_cnt") and p["id"] in mine}
+for p in json.load(sys.stdin):
+    if p.get("run_cnt") and p["id"] in mine:
+        print(p["name"], p["run_time_ns"] / p["run_cnt"])
+' $(bpf_ids "$run_pid" prog) $(bpf_ids "$empty_pid" prog)
+  kill -TERM "$run_pid" "$empty_pid"
+  wait "$run_pid" "$empty_pid" || true
+}
+sysctl -q kernel.bpf_stats_enabled=1
+costs_pass empty-first >"$work/costs.empty-first"
+costs_pass tracer-first >"$work/costs.tracer-first"
+sysctl -q kernel.bpf_stats_enabled="$stats_before"
+python3 - "$work/costs.empty-first" "$work/costs.tracer-first" <<'PY'
+import sys
+passes = [dict((n, float(ns)) for n, ns in (line.split() for line in open(path))) for path in sys.argv[1:]]
 # kernel program names are cut at 15 characters
 pairs = [("tcp_probe_btf", "e_tcp_probe", 2.0), ("cache_alloc_btf", "e_cache_alloc", 1.5),
          ("cache_free_btf", "e_cache_free", 1.5), ("kmalloc_btf", "e_kmalloc", 1.5), ("kfree_btf", "e_kfree", 1.5)]
 for prog, empty, budget in pairs:
-    if prog in cost and empty in cost:
-        ratio = cost[prog] / cost[empty]
-        name = "BPF ns/run " + prog + " / empty"
-        verdict = "ok" if ratio <= budget else "MISSED"
-        print(f"{name:52s} {ratio:7.3f}  ({cost[prog]:.0f} ns vs {cost[empty]:.0f} ns)  budget <= {budget}  {verdict}")
-' $(bpf_ids "$tracer_pid" prog) $(bpf_ids "$empty_pid" prog)
-stop_tracer
-sysctl -q kernel.bpf_stats_enabled="$stats_before"
+    if all(prog in c and empty in c for c in passes):
+        ratios = [c[prog] / c[empty] for c in passes]
+        mean = sum(ratios) / len(ratios)
+        detail = ", ".join(f"{order} {r:.2f}: {c[prog]:.0f} vs {c[empty]:.0f} ns" for order, r, c in zip(("empty first", "tracer first"), ratios, passes))
+        print(f"{'BPF ns/run ' + prog + ' / empty':52s} {mean:7.3f}  ({detail})  budget <= {budget}  {'ok' if mean <= budget else 'MISSED'}")
+PY
 
 # memory while tracking 10,000 live connections (two holders: 20,000 descriptors each would pass the fd limit)
 start_tracer run --data-dir "$data"
