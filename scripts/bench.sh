@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tracer's overhead and consumer budgets, each measured side by side in one run and printed as a
-# ratio with its spread. On/off runs are interleaved (on, off, off, on, …) and summarized by the
-# median: these 2-core machines are noisy (±15 % run to run). The workloads and tracer run on CPU 0
+# ratio with its spread. Each workload runs once while tracer is attached and detached under it in
+# interleaved phases (on, off, off, on, …), summarized by the median: these 2-core machines are noisy
+# (±15 % from one run of a workload to the next, far less within one). The workloads and tracer run on CPU 0
 # only: a workload's rate is then bound by that CPU's time, so a ratio is the share of it tracer
 # takes, kernel programs and consumer alike (unpinned, the scheduler's placement of the workload's
 # threads alone moves its rate by ±15 % from run to run).
@@ -65,21 +66,21 @@ start_tracer() {
 # SIGTERM: a background job of a non-interactive shell ignores SIGINT
 stop_tracer() { kill -TERM "$tracer_pid"; wait "$tracer_pid" || true; }
 
-# client and server on CPU 0
-iperf3_gbps() {
-  iperf3 -c 127.0.0.1 -p 5299 -A 0,0 -t "$seconds" -J | python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9)'
-}
-
-# Loopback iperf3 varies from connection to connection (±15 %: each ramps its windows up its own
-# way, over ~8 s) but little within one once it has (±3 % per second). So one connection runs
-# throughout and tracer is attached and detached under it, in phases of $seconds interleaved as in
-# ratio_rounds; a round's ratio is the median of the on phase's 1 s intervals over the off phase's.
-iperf3_phases() { # tracer-args... → one ratio per round
-  local warm=12 phase=$((seconds > 4 ? seconds : 4)) r t0 marks=()
+# Each workload runs once, for all rounds, and tracer is attached and detached under it, in phases
+# of $seconds interleaved (on-off, off-on, …): a round's ratio is the median of the on phase's 1 s
+# rates over the off phase's. Between separate runs these workloads vary far more than within one
+# (a loopback iperf3 connection ramps its windows its own way over ~8 s, then holds within ±3 %).
+phase_rounds() { # iperf3|rr|churn tracer-args... → one ratio per round
+  local workload=$1 warm=12 phase=$((seconds > 4 ? seconds : 4)) r state t0 marks=()
+  shift
   local total=$((warm + rounds * 2 * (phase + 4) + 10))
   t0=$(date +%s.%N)
-  iperf3 -c 127.0.0.1 -p 5299 -A 0,0 -t "$total" -i 1 -J >"$work/iperf3.json" &
-  local client=$!
+  case $workload in
+    iperf3) iperf3 -c 127.0.0.1 -p 5299 -A 0,0 -t "$total" -i 1 -J >"$work/iperf3.json" & ;;
+    rr) taskset -c 0 "$bench" rr "$total" 4 --per-second >"$work/rates" & ;;
+    churn) taskset -c 0 "$bench" churn "$total" --per-second >"$work/rates" & ;;
+  esac
+  local load=$!
   sleep "$warm"
   for r in $(seq "$rounds"); do
     local order=(on off)
@@ -92,28 +93,39 @@ iperf3_phases() { # tracer-args... → one ratio per round
       [[ $state == on ]] && stop_tracer
     done
   done
-  kill -INT "$client" 2>/dev/null
-  wait "$client" || true
-  sleep 1 # the server takes a moment to be ready for the next test
+  kill -INT "$load" 2>/dev/null
+  wait "$load" || true
+  if [[ $workload == iperf3 ]]; then
+    sleep 1 # the server takes a moment to be ready for the next test
+    # iperf3's intervals, as the other workloads print them: the second's end in Unix time, the rate
+    python3 -c '
+import json, sys
+run = json.load(open(sys.argv[2]))
+if not run.get("intervals"):
+    sys.exit("bench: iperf3: " + run.get("error", "no intervals"))
+for i in run["intervals"]:
+    print(float(sys.argv[1]) + i["sum"]["end"], i["sum"]["bits_per_second"] / 1e9)
+' "$t0" "$work/iperf3.json" >"$work/rates"
+  fi
   printf '%s\n' "${marks[@]}" | python3 -c '
-import json, statistics, sys
-t0, path = float(sys.argv[1]), sys.argv[2]
-run = json.load(open(path))
-if "error" in run:
-    sys.exit("bench: iperf3: " + run["error"])
-rate = [(i["sum"]["start"], i["sum"]["end"], i["sum"]["bits_per_second"]) for i in run["intervals"]]
+import statistics, sys
+rates = [tuple(map(float, line.split())) for line in open(sys.argv[1])]
+seconds = [(end - 1, end, rate) for end, rate in rates]
 phases, opened = {}, None
 for line in sys.stdin:
     r, state, t = line.split()
     if state == "end":
-        phases.setdefault(opened[0], {})[opened[1]] = (opened[2] - t0, float(t) - t0)
+        phases.setdefault(opened[0], {})[opened[1]] = (opened[2], float(t))
     else:
         opened = (r, state, float(t))
 for r in sorted(phases, key=int):
-    on, off = ([b for a, e, b in rate if a >= lo and e <= hi] for lo, hi in (phases[r][s] for s in ("on", "off")))
+    on, off = ([v for a, e, v in seconds if a >= lo and e <= hi] for lo, hi in (phases[r][s] for s in ("on", "off")))
+    if not on or not off:
+        print(f"  round {r}: the workload had ended", file=sys.stderr)
+        continue
     print(f"{statistics.median(on) / statistics.median(off):.4f}")
-    print(f"  round {r}: on {statistics.median(on) / 1e9:.2f} Gbit/s, off {statistics.median(off) / 1e9:.2f} Gbit/s (median of {len(on)} and {len(off)} s)", file=sys.stderr)
-' "$t0" "$work/iperf3.json"
+    print(f"  round {r}: on {statistics.median(on):.6g}, off {statistics.median(off):.6g} (median of {len(on)} and {len(off)} s)", file=sys.stderr)
+' "$work/rates"
 }
 
 # median and p10–p90 of the on/off ratios (one ratio per round)
@@ -137,30 +149,12 @@ summarize() { # name budget-op budget values...
     }'
 }
 
-# on/off ratio of a workload, interleaved: on-off, off-on, …
-ratio_rounds() { # workload-function tracer-args...
-  local run=$1
-  shift
-  local ratios=()
-  for r in $(seq "$rounds"); do
-    local on off
-    if ((r % 2)); then
-      start_tracer "$@"; on=$($run); stop_tracer; off=$($run)
-    else
-      off=$($run); start_tracer "$@"; on=$($run); stop_tracer
-    fi
-    ratios+=("$(awk -v a="$on" -v b="$off" 'BEGIN { printf "%.4f", a / b }')")
-    echo "  round $r: on $on, off $off" >&2
-  done
-  printf '%s\n' "${ratios[@]}"
-}
-
 # a workload with only empty programs on the given hooks: what attaching anything there costs
-floor_rounds() { # workload-function name program...
+floor_rounds() { # iperf3|rr|churn name program...
   local run=$1 name=$2 r
   shift 2
   launch=$bench wait_for=$1
-  mapfile -t r < <(ratio_rounds "$run" empty "$work/empty.bpf.o" 3600 "$@")
+  mapfile -t r < <(phase_rounds "$run" empty "$work/empty.bpf.o" 3600 "$@")
   launch= wait_for=
   summarize "$name, empty programs on/off" floor 0 "${r[@]}"
 }
@@ -172,23 +166,18 @@ data="$work/data"
 iperf3 -s -p 5299 >/dev/null 2>&1 &
 pids+=($!)
 sleep 0.5
-mapfile -t r < <(iperf3_phases run --data-dir "$data")
+mapfile -t r < <(phase_rounds iperf3 run --data-dir "$data")
 summarize "iperf3 throughput, tracer run on/off" ">=" 0.98 "${r[@]}"
-launch=$bench wait_for=e_tcp_probe
-mapfile -t r < <(iperf3_phases empty "$work/empty.bpf.o" 3600 e_tcp_probe)
-launch= wait_for=
-summarize "iperf3 throughput (tcp_probe), empty programs on/off" floor 0 "${r[@]}"
+floor_rounds iperf3 "iperf3 throughput (tcp_probe)" e_tcp_probe
 
-rr() { taskset -c 0 "$bench" rr "$seconds" 4; }
-mapfile -t r < <(ratio_rounds rr run --data-dir "$data")
+mapfile -t r < <(phase_rounds rr run --data-dir "$data")
 summarize "request/response transactions/s, tracer run on/off" ">=" 0.97 "${r[@]}"
 floor_rounds rr "request/response (tcp_probe)" e_tcp_probe
 
-churn() { taskset -c 0 "$bench" churn "$seconds"; }
-mapfile -t r < <(ratio_rounds churn run --data-dir "$data")
+mapfile -t r < <(phase_rounds churn run --data-dir "$data")
 summarize "socket create/close ops/s, tracer run on/off" ">=" 0.95 "${r[@]}"
 wait_for=cache_alloc_btf
-mapfile -t r < <(ratio_rounds churn run --data-dir "$data" --slab-attribution always)
+mapfile -t r < <(phase_rounds churn run --data-dir "$data" --slab-attribution always)
 wait_for=
 summarize "socket create/close ops/s, per-object slab hooks" reference 0 "${r[@]}"
 floor_rounds churn "socket create/close (slab hooks)" "${slab_hooks[@]}"
@@ -196,6 +185,10 @@ floor_rounds churn "socket create/close (slab hooks)" "${slab_hooks[@]}"
 # per-invocation cost: tracer's programs and empty ones on the same hooks, in the same run. The first
 # program on a tracepoint pays ~10 ns a run more than the next (measured here), so one pass attaches
 # the empty programs first and one tracer first; the budget is judged on the mean of the two ratios.
+# The load is request/response and socket churn, not a bulk transfer: bpf_stats counts wall time from
+# a program's start to its end, and on a loopback bulk transfer the receive path often runs in process
+# context (the socket backlog) where interrupts and the softirqs they bring run inside that window;
+# under iperf3 on one CPU even an empty program "costs" 300–400 ns a run there.
 costs_pass() { # empty-first|tracer-first → "name ns/run" of the pass's own programs
   local empty_pid run_pid
   start_empty() { launch=$bench wait_for=e_tcp_probe start_tracer empty "$work/empty.bpf.o" 3600; empty_pid=$tracer_pid; }
@@ -203,9 +196,8 @@ costs_pass() { # empty-first|tracer-first → "name ns/run" of the pass's own pr
   wait_for=cache_alloc_btf start_tracer run --data-dir "$data" --slab-attribution always
   run_pid=$tracer_pid
   [[ $1 == tracer-first ]] && start_empty
-  iperf3_gbps >/dev/null
-  rr >/dev/null
-  churn >/dev/null
+  taskset -c 0 "$bench" rr "$seconds" 4 >/dev/null
+  taskset -c 0 "$bench" churn "$seconds" >/dev/null
   # only this pass's programs: other tracers on the host may have loaded programs of the same names
   bpftool -j prog show | python3 -c '
 import json, sys

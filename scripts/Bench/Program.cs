@@ -10,6 +10,7 @@ using Tracer.Interop.Events;
 // Workloads for scripts/bench.sh and scripts/soak.sh. Each prints one number on stdout, except stalls.
 //   rr SECONDS CONNECTIONS          request/response over loopback: transactions per second
 //   churn SECONDS                   socket create/close: operations per second
+//   rr|churn … --per-second         instead of one rate at the end, a line "UNIX-TIME RATE" every second
 //   hold CONNECTIONS SECONDS        hold that many loopback connections, each exchanging a message
 //   empty OBJECT SECONDS [PROGRAM…] attach the named programs of an object, or all (the empty baselines)
 //   ring OBJECT LIBRARY ROUNDS      ring buffer consumers, MappedRingBuffer and libbpf's: one C#/C ratio
@@ -19,8 +20,10 @@ using Tracer.Interop.Events;
 //                                   unix-ms client-port server-port
 return args switch
 {
-    ["rr", var seconds, var connections] => RequestResponse(Seconds(seconds), int.Parse(connections, CultureInfo.InvariantCulture)),
-    ["churn", var seconds] => Churn(Seconds(seconds)),
+    ["rr", var seconds, var connections] => RequestResponse(Seconds(seconds), int.Parse(connections, CultureInfo.InvariantCulture), perSecond: false),
+    ["rr", var seconds, var connections, "--per-second"] => RequestResponse(Seconds(seconds), int.Parse(connections, CultureInfo.InvariantCulture), perSecond: true),
+    ["churn", var seconds] => Churn(Seconds(seconds), perSecond: false),
+    ["churn", var seconds, "--per-second"] => Churn(Seconds(seconds), perSecond: true),
     ["hold", var connections, var seconds] => Hold(int.Parse(connections, CultureInfo.InvariantCulture), Seconds(seconds)),
     ["empty", var path, var seconds, .. var programs] => Empty(path, Seconds(seconds), programs),
     ["ring", var path, var library, var rounds] => RingConsumers(path, library, int.Parse(rounds, CultureInfo.InvariantCulture)),
@@ -36,8 +39,28 @@ static int Usage()
     return 2;
 }
 
+// Prints the rate of `done` once a second, each line "UNIX-TIME RATE" (the second ending then), until `running` is false.
+static Thread ReportEverySecond(Func<long> done, Func<bool> running)
+{
+    var reporter = new Thread(() =>
+    {
+        var clock = Stopwatch.StartNew();
+        var (lastCount, lastTicks) = (done(), clock.Elapsed);
+        while (running())
+        {
+            Thread.Sleep(1000 - (int)(clock.ElapsedMilliseconds % 1000));
+            var (count, at) = (done(), clock.Elapsed);
+            var rate = (count - lastCount) / (at - lastTicks).TotalSeconds;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0:F3} {rate:F0}"));
+            (lastCount, lastTicks) = (count, at);
+        }
+    }) { IsBackground = true };
+    reporter.Start();
+    return reporter;
+}
+
 // one-byte request, one-byte response, on each connection in its own thread
-static int RequestResponse(TimeSpan duration, int connections)
+static int RequestResponse(TimeSpan duration, int connections, bool perSecond)
 {
     using var listener = new TcpListener(IPAddress.Loopback, 0);
     listener.Start();
@@ -68,24 +91,45 @@ static int RequestResponse(TimeSpan duration, int connections)
                 client.Send(b);
                 client.Receive(b);
                 n++;
+                if (perSecond)
+                {
+                    Interlocked.Increment(ref transactions);
+                }
             }
 
-            Interlocked.Add(ref transactions, n);
+            if (!perSecond)
+            {
+                Interlocked.Add(ref transactions, n);
+            }
             client.Shutdown(SocketShutdown.Both);
             client.Dispose();
         });
     }).ToList();
     stop.Restart();
     threads.ForEach(t => t.Start());
+    if (perSecond)
+    {
+        ReportEverySecond(() => Interlocked.Read(ref transactions), () => stop.Elapsed < duration);
+    }
+
     threads.ForEach(t => t.Join());
-    Console.WriteLine((transactions / duration.TotalSeconds).ToString("F0", CultureInfo.InvariantCulture));
+    if (!perSecond)
+    {
+        Console.WriteLine((transactions / duration.TotalSeconds).ToString("F0", CultureInfo.InvariantCulture));
+    }
+
     return 0;
 }
 
-static int Churn(TimeSpan duration)
+static int Churn(TimeSpan duration, bool perSecond)
 {
     long operations = 0;
     var clock = Stopwatch.StartNew();
+    if (perSecond)
+    {
+        ReportEverySecond(() => Volatile.Read(ref operations), () => clock.Elapsed < duration);
+    }
+
     while (clock.Elapsed < duration)
     {
         for (var i = 0; i < 1000; i++)
@@ -93,10 +137,14 @@ static int Churn(TimeSpan duration)
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         }
 
-        operations += 1000;
+        Volatile.Write(ref operations, operations + 1000);
     }
 
-    Console.WriteLine((operations / clock.Elapsed.TotalSeconds).ToString("F0", CultureInfo.InvariantCulture));
+    if (!perSecond)
+    {
+        Console.WriteLine((operations / clock.Elapsed.TotalSeconds).ToString("F0", CultureInfo.InvariantCulture));
+    }
+
     return 0;
 }
 
