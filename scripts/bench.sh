@@ -93,7 +93,7 @@ phase_rounds() { # iperf3|rr|churn tracer-args... → one ratio per round
       [[ $state == on ]] && stop_tracer
     done
   done
-  kill -INT "$load" 2>/dev/null
+  kill -INT "$load" 2>/dev/null || true
   wait "$load" || true
   if [[ $workload == iperf3 ]]; then
     sleep 1 # the server takes a moment to be ready for the next test
@@ -239,7 +239,7 @@ stop_tracer
 awk -v kb="$rss_kb" 'BEGIN { printf "%-52s %7.1f MB  budget < 80 MB  %s\n", "tracer run RSS, 10,000 connections", kb / 1024, kb < 80 * 1024 ? "ok" : "MISSED" }'
 
 # ring buffer consumers on one synthetic stream, interleaved (C, C#, C#, C, …): one ratio per round
-"$bench" ring "$work/ringfill.bpf.o" "$work/libringdrain.so" "$rounds" >"$work/ring.ratios" 2>"$work/ring.log" || { cat "$work/ring.log" >&2; exit 1; }
+taskset -c 1 "$bench" ring "$work/ringfill.bpf.o" "$work/libringdrain.so" $((rounds * 3)) >"$work/ring.ratios" 2>"$work/ring.log" || { cat "$work/ring.log" >&2; exit 1; }
 grep '^  round' "$work/ring.log" >&2
 mapfile -t r <"$work/ring.ratios"
 summarize "ring consumer records/s, C# / libbpf C" ">=" 1 "${r[@]}"
