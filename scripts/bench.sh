@@ -73,7 +73,8 @@ stop_tracer() { kill -TERM "$tracer_pid"; wait "$tracer_pid" || true; }
 phase_rounds() { # iperf3|rr|churn tracer-args... → one ratio per round
   local workload=$1 warm=12 phase=$((seconds > 4 ? seconds : 4)) r state t0 marks=()
   shift
-  local total=$((warm + rounds * 2 * (phase + 4) + 10))
+  # long enough for tracer's start-ups and flushes too: the workload is stopped after the last phase
+  local total=$((warm + rounds * 2 * (phase + 20)))
   t0=$(date +%s.%N)
   case $workload in
     iperf3) iperf3 -c 127.0.0.1 -p 5299 -A 0,0 -t "$total" -i 1 -J >"$work/iperf3.json" & ;;
