@@ -156,9 +156,27 @@ public static class OtlpJsonRead
         return null;
     }
 
+    /// <summary>The data points of metric <paramref name="name"/> (a gauge or a sum) in an OTLP JSON Lines file.</summary>
+    public static IEnumerable<JsonElement> MetricPoints(string path, string name) =>
+        Requests(path, "resourceMetrics")
+            // the protobuf JSON mapping omits empty repeated fields: an export made before any instrument existed has none
+            .SelectMany(rm => rm.TryGetProperty("scopeMetrics", out var scopes) ? scopes.EnumerateArray() : default)
+            .SelectMany(sm => sm.GetProperty("metrics").EnumerateArray())
+            .Where(m => m.GetProperty("name").GetString() == name)
+            .SelectMany(m => (m.TryGetProperty("gauge", out var g) ? g : m.GetProperty("sum")).GetProperty("dataPoints").EnumerateArray());
+
+    /// <summary>The log records in an OTLP JSON Lines file.</summary>
+    public static IEnumerable<JsonElement> LogRecords(string path) =>
+        Requests(path, "resourceLogs")
+            .SelectMany(rl => rl.GetProperty("scopeLogs").EnumerateArray())
+            .SelectMany(sl => sl.GetProperty("logRecords").EnumerateArray());
+
     /// <summary>The span's duration from its unix-nanosecond start and end.</summary>
     public static TimeSpan Duration(JsonElement span) =>
         TimeSpan.FromTicks((long)((ulong.Parse(Text(span.GetProperty("endTimeUnixNano"))) - ulong.Parse(Text(span.GetProperty("startTimeUnixNano")))) / 100));
+
+    private static IEnumerable<JsonElement> Requests(string path, string resources) =>
+        File.ReadLines(path).SelectMany(l => JsonDocument.Parse(l).RootElement.GetProperty(resources).EnumerateArray());
 
     private static string Text(JsonElement v) => v.ValueKind switch
     {

@@ -56,9 +56,9 @@ public sealed class OverloadTests
             var logs = File.ReadAllText(Path.Combine(dataDir, "logs.jsonl"));
             Assert.Contains("tracer.overhead_step_down", logs);
             Assert.Contains("budget 100/s", logs);
-            var levels = MetricPoints(Path.Combine(dataDir, "metrics.jsonl"), "tracer.overhead.detail_level").ToList();
+            var levels = OtlpJsonRead.MetricPoints(Path.Combine(dataDir, "metrics.jsonl"), "tracer.overhead.detail_level").ToList();
             Assert.Contains(levels, p => p.GetProperty("asInt").GetString() == "1");
-            var dropped = MetricPoints(Path.Combine(dataDir, "metrics.jsonl"), "tracer.events.dropped").ToList();
+            var dropped = OtlpJsonRead.MetricPoints(Path.Combine(dataDir, "metrics.jsonl"), "tracer.events.dropped").ToList();
             Assert.Contains(dropped, p => OtlpJsonRead.Attribute(p, "cpu.logical_number") == "1");
             Assert.Contains("suppressed", stderr);
         }
@@ -70,13 +70,4 @@ public sealed class OverloadTests
             }
         }
     }
-
-    private static IEnumerable<JsonElement> MetricPoints(string path, string name) =>
-        File.ReadLines(path)
-            .Select(l => JsonDocument.Parse(l).RootElement)
-            .SelectMany(r => r.GetProperty("resourceMetrics").EnumerateArray())
-            .SelectMany(rm => rm.GetProperty("scopeMetrics").EnumerateArray())
-            .SelectMany(sm => sm.GetProperty("metrics").EnumerateArray())
-            .Where(m => m.GetProperty("name").GetString() == name)
-            .SelectMany(m => (m.TryGetProperty("gauge", out var g) ? g : m.GetProperty("sum")).GetProperty("dataPoints").EnumerateArray());
 }

@@ -77,21 +77,9 @@ public sealed class SlabAttributionTests(ITestOutputHelper output)
     }
 
     private static IEnumerable<(string Kind, string Body)> LogRecords(string path) =>
-        File.ReadLines(path)
-            .Select(l => JsonDocument.Parse(l).RootElement)
-            .SelectMany(r => r.GetProperty("resourceLogs").EnumerateArray())
-            .SelectMany(rl => rl.GetProperty("scopeLogs").EnumerateArray())
-            .SelectMany(sl => sl.GetProperty("logRecords").EnumerateArray())
+        OtlpJsonRead.LogRecords(path)
             .Select(r => (OtlpJsonRead.Attribute(r, "tracer.finding.kind") ?? "", r.GetProperty("body").GetProperty("stringValue").GetString() ?? ""));
 
     private static List<long> GaugeValues(string path, string metric) =>
-        File.ReadLines(path)
-            .Select(l => JsonDocument.Parse(l).RootElement)
-            .SelectMany(r => r.GetProperty("resourceMetrics").EnumerateArray())
-            .SelectMany(rm => rm.TryGetProperty("scopeMetrics", out var sm) ? sm.EnumerateArray() : Enumerable.Empty<JsonElement>())
-            .SelectMany(sm => sm.GetProperty("metrics").EnumerateArray())
-            .Where(m => m.GetProperty("name").GetString() == metric)
-            .SelectMany(m => m.GetProperty("gauge").GetProperty("dataPoints").EnumerateArray())
-            .Select(p => long.Parse(p.GetProperty("asInt").GetString()!, CultureInfo.InvariantCulture))
-            .ToList();
+        OtlpJsonRead.MetricPoints(path, metric).Select(p => long.Parse(p.GetProperty("asInt").GetString()!, CultureInfo.InvariantCulture)).ToList();
 }
