@@ -69,19 +69,19 @@ public static class RunCommand
 
             // overhead control keeps the sample rate low: a quarter of the interactive ring holds seconds of it.
             // Owners come from /proc unless a process filter needs them in the kernel from the first segment.
-            var options = tcp.Read(parsed) with { RingBufferBytes = 1 << 20 };
-            options = options with { OwnerHooks = options.Filter.Pid is not null || options.Filter.Comm is not null };
+            var read = tcp.Read(parsed);
+            var options = read with { RingBufferBytes = 1 << 20, OwnerHooks = read.Filter.Pid is not null || read.Filter.Comm is not null };
             var settings = kernel.Settings(parsed, logging);
             var logger = logging.CreateLogger("run");
             var budget = parsed.GetValue(sampleBudget);
             var overhead = new OverheadOptions { SampleBudgetPerSecond = budget ?? new OverheadOptions().SampleBudgetPerSecond };
-            var slab = parsed.GetValue(noSlab) ? null : new SlabTracking.Mode(AlwaysAttribute: parsed.GetValue(slabAttribution) == SlabAttribution.Always);
+            SlabAttribution? slab = parsed.GetValue(noSlab) ? null : parsed.GetValue(slabAttribution) ?? SlabAttribution.OnGrowth;
             return Run(settings, options, tcp, parsed, telemetry, slab, overhead, logger);
         }));
         return command;
     }
 
-    private static int Run(BpfSettings settings, Bpf.Tcp.TcpTraceOptions options, TcpOptions tcp, ParseResult parsed, TelemetrySettings telemetry, SlabTracking.Mode? slab,
+    private static int Run(BpfSettings settings, Bpf.Tcp.TcpTraceOptions options, TcpOptions tcp, ParseResult parsed, TelemetrySettings telemetry, SlabAttribution? slab,
         OverheadOptions overhead, ILogger logger)
     {
         // signals are handled from here on: one during the slab attach still flushes and detaches
@@ -94,7 +94,7 @@ public static class RunCommand
         }
 
         var sink = new TelemetrySink(pipeline.FindingLogger, Clock.ToWallClock);
-        using var slabTracking = slab is null ? null : SlabTracking.Start(settings, slab, sink, terminal ? null : Console.Out, logger);
+        using var slabTracking = slab is null ? null : SlabTracking.Start(settings, slab.Value, sink, terminal ? null : Console.Out, logger);
 
         void Housekeeping(Analysis.Tcp.TcpWindowAnalyzer analyzer, ulong nowNs, LoadState load) =>
             sink.Tick(analyzer.Connections, nowNs, load, slabTracking?.Observe(nowNs));
@@ -144,16 +144,15 @@ public static class RunCommand
             analyzer.Observe(tracer.Snapshot(Clock.MonotonicNowNsUnsigned));
         }
 
-        public sealed record Mode(bool AlwaysAttribute);
-
         /// <summary>Starts slab tracking, or says why it cannot and returns null: TCP analysis goes on without it.</summary>
-        public static SlabTracking? Start(BpfSettings settings, Mode mode, TelemetrySink telemetry, TextWriter? text, ILogger logger)
+        public static SlabTracking? Start(BpfSettings settings, SlabAttribution when, TelemetrySink telemetry, TextWriter? text, ILogger logger)
         {
             try
             {
-                var tracer = Load(settings, mode.AlwaysAttribute ? Attributing : Watching, logger);
+                var always = when == SlabAttribution.Always;
+                var tracer = Load(settings, always ? Attributing : Watching, logger);
                 var sink = text is null ? (ISlabFindingSink)telemetry : new SlabFanOut(telemetry, new SlabTextOutput(text, growth: false));
-                return new SlabTracking(settings, tracer, mode.AlwaysAttribute ? null : new AttributionSwitch(), sink, logger);
+                return new SlabTracking(settings, tracer, always ? null : new AttributionSwitch(), sink, logger);
             }
             catch (Exception e) when (e is BpfException or HookUnavailableException or NotSupportedException)
             {
