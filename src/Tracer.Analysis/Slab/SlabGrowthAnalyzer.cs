@@ -48,7 +48,7 @@ public sealed class SlabGrowthAnalyzer(ISlabFindingSink sink, SlabAnalyzerOption
     /// leak suspects once their sampled objects show they are kept.
     /// </summary>
     public IReadOnlyList<string> GrowingCaches =>
-        tracks.Where(t => SustainedGrowth(t.Value)).Select(t => t.Key).Order(StringComparer.Ordinal).ToList();
+        tracks.Where(t => t.Value.Growing).Select(t => t.Key).Order(StringComparer.Ordinal).ToList();
 
     /// <summary>Caches after the latest interval, fastest-growing (bytes/s) first.</summary>
     public IEnumerable<SlabCacheView> Caches =>
@@ -149,7 +149,8 @@ public sealed class SlabGrowthAnalyzer(ISlabFindingSink sink, SlabAnalyzerOption
 
     private void CheckLeak(string name, CacheTrack track, SlabInterval interval, IReadOnlyList<StackShare> top)
     {
-        if (!SustainedGrowth(track))
+        track.Growing = SustainedGrowth(track);
+        if (!track.Growing)
         {
             track.Suspected = false;
             return;
@@ -263,6 +264,9 @@ public sealed class SlabGrowthAnalyzer(ISlabFindingSink sink, SlabAnalyzerOption
         public ulong ObjectSize { get; private set; }
 
         public bool Suspected { get; set; }
+
+        /// <summary>Grew in every window of the streak, as of the latest interval that told its net change.</summary>
+        public bool Growing { get; set; }
 
         public void Remember(SlabCacheCounters? c, SlabinfoEntry? info)
         {
