@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Tracer.Analysis;
 
 /// <summary>The 4-tuple as findings and samples write it: family, saddr, sport, daddr, dport.</summary>
-internal static class EndpointJson
+public static class EndpointJson
 {
     public const string Inet = "inet";
     public const string Inet6 = "inet6";

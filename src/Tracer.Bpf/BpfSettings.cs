@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Logging;
 using Tracer.Bpf.Attach;
+using Tracer.Interop;
 
 namespace Tracer.Bpf;
 
@@ -27,6 +29,18 @@ public sealed record BpfSettings
     public AttachMethod? ForcedMethod { get; init; }
 
     public Transport Transport { get; init; } = Transport.Auto;
+
+    /// <summary>Sends libbpf's own messages (load steps, verifier logs) to <paramref name="logger"/>.</summary>
+    public static void RouteLibbpfLog(ILogger logger) => LibbpfLog.Route(logger);
+
+    /// <summary>The transport to use on this kernel: the ring buffer when it has one, unless forced.</summary>
+    public Transport ChosenTransport() => Transport switch
+    {
+        Transport.Auto => KernelSupport.HasRingBuffer ? Transport.RingBuffer : Transport.PerfBuffer,
+        Transport.RingBuffer when !KernelSupport.HasRingBuffer =>
+            throw new NotSupportedException("this kernel has no BPF ring buffer (Linux 5.8+); use the perf buffer transport"),
+        var forced => forced,
+    };
 
     public static string UnknownMethod => $"unknown attach method; use {AttachMethodNames.AllLabels}";
 

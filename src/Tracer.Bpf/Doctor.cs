@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Tracer.Bpf.Attach;
 using Tracer.Bpf.Slab;
@@ -15,12 +14,15 @@ public sealed record DoctorReport(
     bool RingBuffer,
     Transport Transport,
     bool Kprobes,
-    bool TracefsMounted,
-    bool BpffsMounted,
+    string? Tracefs,
+    string? Bpffs,
     IReadOnlyList<string> Mounted,
     IReadOnlyList<(string Component, HookChoice Choice)> Hooks,
     string TcpIterator)
 {
+    /// <summary>Hooks that work in a reduced mode on this kernel, in words.</summary>
+    public IReadOnlyList<string> Notes => SlabComponent.ReducedModes(Hooks.Select(h => h.Choice)).ToList();
+
     /// <summary>Every BPF component of the project, in the order doctor reports them.</summary>
     public static IReadOnlyList<BpfComponent> Components { get; } = [TcpWindowComponent.Component, SlabComponent.Component];
 
@@ -28,7 +30,7 @@ public sealed record DoctorReport(
     {
         var btfSource = settings.BtfPath is { } path ? $"{path} (--btf)" : $"{KernelSupport.VmlinuxBtfPath} (kernel)";
         var loader = new ComponentLoader(settings, logger);
-        var transport = TcpWindowTracer.ChooseTransport(settings);
+        var transport = settings.ChosenTransport();
         var hooks = new List<(string, HookChoice)>();
         foreach (var component in Components)
         {
@@ -44,8 +46,8 @@ public sealed record DoctorReport(
             KernelSupport.HasRingBuffer,
             transport,
             KernelSupport.HasKprobes,
-            KernelFs.IsMounted(KernelFs.TracefsPath, "tracefs"),
-            KernelFs.IsMounted(KernelFs.BpffsPath, "bpf"),
+            KernelFs.IsMounted(KernelFs.TracefsPath, "tracefs") ? KernelFs.TracefsPath : null,
+            KernelFs.IsMounted(KernelFs.BpffsPath, "bpf") ? KernelFs.BpffsPath : null,
             loader.Mounted,
             hooks,
             ProbeTcpIterator(settings, logger));
@@ -70,92 +72,11 @@ public sealed record DoctorReport(
         }
     }
 
-    public IEnumerable<string> Lines()
-    {
-        yield return $"kernel:        {KernelRelease}";
-        yield return $"BTF:           {BtfSource}";
-        yield return $"ring buffer:   {(RingBuffer ? "yes" : "no (Linux 5.8+)")}; transport: {Label(Transport)}";
-        yield return $"kprobes:       {(Kprobes ? "yes" : "no (CONFIG_KPROBES off)")}";
-        yield return $"tracefs:       {(TracefsMounted ? KernelFs.TracefsPath : "not mounted")}{MountedNote("tracefs")}";
-        yield return $"bpffs:         {(BpffsMounted ? KernelFs.BpffsPath : "not mounted (needed only to pin)")}";
-        yield return $"tcp snapshot:  {TcpIterator} (tracer attach)";
-        yield return "hooks:";
-        foreach (var (_, choice) in Hooks)
-        {
-            yield return $"  {choice}";
-        }
-
-        foreach (var note in SlabComponent.ReducedModes(Hooks.Select(h => h.Choice)))
-        {
-            yield return $"note: {note}";
-        }
-    }
-
-    public void WriteJson(Utf8JsonWriter json)
-    {
-        json.WriteStartObject();
-        json.WriteString("kernel_release", KernelRelease);
-        json.WriteString("btf", BtfSource);
-        json.WriteBoolean("ring_buffer", RingBuffer);
-        json.WriteString("transport", Label(Transport));
-        json.WriteBoolean("kprobes", Kprobes);
-        json.WriteBoolean("tracefs_mounted", TracefsMounted);
-        json.WriteBoolean("bpffs_mounted", BpffsMounted);
-        json.WriteString("tcp_snapshot", TcpIterator);
-        json.WriteStartArray("mounted_by_tracer");
-        Mounted.ToList().ForEach(json.WriteStringValue);
-        json.WriteEndArray();
-        json.WriteStartArray("hooks");
-        foreach (var (component, choice) in Hooks)
-        {
-            json.WriteStartObject();
-            json.WriteString("hook", choice.Hook.Name);
-            json.WriteString("object", component);
-            json.WriteBoolean("required", choice.Hook.Required);
-            if (choice.Chosen is { } chosen)
-            {
-                json.WriteString("chosen", chosen.ToString());
-            }
-            else
-            {
-                json.WriteNull("chosen");
-            }
-
-            json.WriteStartArray("refused");
-            foreach (var refusal in choice.Refusals)
-            {
-                json.WriteStartObject();
-                json.WriteString("method", refusal.Candidate.ToString());
-                json.WriteString("reason", refusal.Reason);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-        json.WriteStartArray("notes");
-        SlabComponent.ReducedModes(Hooks.Select(h => h.Choice)).ToList().ForEach(json.WriteStringValue);
-        json.WriteEndArray();
-        json.WriteEndObject();
-    }
-
-    public static string Label(Transport transport) => transport switch
-    {
-        Transport.RingBuffer => "ringbuf",
-        Transport.PerfBuffer => "perfbuf",
-        _ => "auto",
-    };
-
-    private string MountedNote(string fs) =>
-        Mounted.Any(m => m.StartsWith(fs, StringComparison.Ordinal)) ? " (mounted by tracer for classic tracepoints)" : string.Empty;
-
     private static void ConfigureForProbe(BpfObject obj, BpfComponent component, Transport transport)
     {
         if (component == TcpWindowComponent.Component)
         {
-            TcpWindowTracer.ConfigureTransport(obj, transport, new TcpTraceOptions());
+            TcpWindowComponent.ConfigureTransport(obj, transport, new TcpTraceOptions().RingBufferBytes);
         }
     }
 }

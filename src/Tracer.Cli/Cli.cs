@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Tracer.Cli.Commands;
-using Tracer.Cli.Output;
+using Tracer.Output;
 
 namespace Tracer.Cli;
 

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using Tracer.Bpf;
 using Tracer.Bpf.Attach;
-using Tracer.Interop;
+using Tracer.Pipeline.Sources;
 using Tracer.Telemetry;
 
 namespace Tracer.Cli;
@@ -128,12 +128,12 @@ public static class OptionValues
     }
 
     /// <summary><c>--slab-attribution</c>: per-object slab hooks only while a cache grows, or always.</summary>
-    public static string? SlabAttribution(string text, out Commands.SlabAttribution? when)
+    public static string? SlabAttribution(string text, out SlabAttribution? when)
     {
         when = text switch
         {
-            "on-growth" => Commands.SlabAttribution.OnGrowth,
-            "always" => Commands.SlabAttribution.Always,
+            "on-growth" => Pipeline.Sources.SlabAttribution.OnGrowth,
+            "always" => Pipeline.Sources.SlabAttribution.Always,
             _ => null,
         };
         return when is null ? "use on-growth or always" : null;
@@ -164,35 +164,7 @@ public static class OptionValues
     }
 
     /// <summary>A cgroup v2 directory (absolute, or relative to the hierarchy's root) or the id of one that exists: its id.</summary>
-    public static string? Cgroup(string text, out ulong? id)
-    {
-        id = null;
-        if (text.Length == 0)
-        {
-            return "give a cgroup v2 path or id";
-        }
-
-        if (KernelFs.Cgroup2Root is not { } root)
-        {
-            return "no cgroup v2 hierarchy is mounted";
-        }
-
-        if (ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
-        {
-            id = number;
-            return CgroupDirectories(root).Any(d => InodeOrZero(d) == number) ? null : $"no cgroup v2 has this id (cgroup v2 is mounted at {root})";
-        }
-
-        var path = Path.GetFullPath(Path.IsPathRooted(text) ? text : Path.Combine(root, text));
-        var inode = path.StartsWith(root, StringComparison.Ordinal) && Directory.Exists(path) ? InodeOrZero(path) : 0;
-        if (inode == 0)
-        {
-            return $"no cgroup v2 directory {path} (cgroup v2 is mounted at {root})";
-        }
-
-        id = inode;
-        return null;
-    }
+    public static string? Cgroup(string text, out ulong? id) => Cgroup2.Resolve(text, out id);
 
     /// <summary>Raw BTF (magic 0xeB9F) or an ELF file with a .BTF section, as libbpf's btf_custom_path takes.</summary>
     public static string? BtfFile(string text, out FileInfo? file)
@@ -312,20 +284,4 @@ public static class OptionValues
         : Directory.Exists(text) ? $"a directory, not {what}"
         : !File.Exists(text) ? "no such file"
         : null;
-
-    private static IEnumerable<string> CgroupDirectories(string root) =>
-        Directory.EnumerateDirectories(root, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true }).Prepend(root);
-
-    /// <summary>A cgroup removed while the tree is walked has no inode to compare.</summary>
-    private static ulong InodeOrZero(string path)
-    {
-        try
-        {
-            return KernelFs.Inode(path);
-        }
-        catch (BpfException)
-        {
-            return 0;
-        }
-    }
 }

@@ -1,5 +1,5 @@
 using Tracer.Cli;
-using Tracer.Cli.Output;
+using Tracer.Output;
 
 StandardOutput.Install();
 return await Cli.RunAsync(args);

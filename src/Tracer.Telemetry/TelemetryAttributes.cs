@@ -1,8 +1,8 @@
 namespace Tracer.Telemetry;
 
 /// <summary>
-/// Attribute names: OpenTelemetry semantic conventions where one exists, the
-/// <c>tracer.*</c> namespace for the rest.
+/// Attribute names besides the findings' own fields (<see cref="Tracer.Analysis.Findings.Fields"/>):
+/// OpenTelemetry semantic conventions where one exists, the <c>tracer.*</c> namespace for the rest.
 /// </summary>
 public static class TelemetryAttributes
 {
@@ -21,43 +21,11 @@ public static class TelemetryAttributes
     public const string FindingKind = "tracer.finding.kind";
     public const string FindingSeverity = "tracer.finding.severity";
     public const string FindingLostSamples = "tracer.finding.lost_samples";
-    public const string OverheadDetailLevel = "tracer.overhead.detail_level";
-    public const string OverheadSamplesPerSecond = "tracer.overhead.samples_per_second";
 
     public const string TcpCookie = "tracer.tcp.cookie";
-    public const string TcpTrigger = "tracer.tcp.trigger";
-    public const string TcpSndUna = "tracer.tcp.snd_una";
-    public const string TcpSndNxt = "tracer.tcp.snd_nxt";
-    public const string TcpSndWnd = "tracer.tcp.snd_wnd";
-    public const string TcpSndWl1 = "tracer.tcp.snd_wl1";
-    public const string TcpSndWscale = "tracer.tcp.snd_wscale";
-    public const string TcpSegSeq = "tracer.tcp.seg_seq";
-    public const string TcpSegAck = "tracer.tcp.seg_ack";
-    public const string TcpSegWin = "tracer.tcp.seg_win";
-    public const string TcpNwin = "tracer.tcp.nwin";
-    public const string TcpUnsentBytes = "tracer.tcp.unsent_bytes";
-    public const string TcpWl1LagBytes = "tracer.tcp.wl1_lag_bytes";
-    public const string TcpWl1LagThresholdBytes = "tracer.tcp.wl1_lag_threshold_bytes";
-    public const string TcpWrapDistance = "tracer.tcp.wrap_distance";
-    public const string TcpIgnoreCause = "tracer.tcp.ignore_cause";
-    public const string TcpDurationIsLowerBound = "tracer.tcp.duration_is_lower_bound";
-    public const string TcpProbesOutMax = "tracer.tcp.probes_out_max";
-    public const string TcpBackoffMax = "tracer.tcp.backoff_max";
-    public const string TcpAdvertisedWindows = "tracer.tcp.advertised_windows";
-    public const string TcpAdvertisedWindowMax = "tracer.tcp.advertised_window_max";
-    public const string TcpIgnoredUpdates = "tracer.tcp.ignored_updates";
-    public const string TcpNewWindow = "tracer.tcp.new_window";
     public const string TcpStuck = "tracer.tcp.stuck";
-    public const string TcpTrackingEnd = "tracer.tcp.tracking_end";
 
     public const string SlabCache = "tracer.slab.cache";
-    public const string SlabGrowthObjects = "tracer.slab.growth_objects";
-    public const string SlabGrowthBytes = "tracer.slab.growth_bytes";
-    public const string SlabObjectsPerSecond = "tracer.slab.objects_per_second";
-    public const string SlabBytesPerSecond = "tracer.slab.bytes_per_second";
-    public const string SlabMeanOutstandingAgeSeconds = "tracer.slab.mean_outstanding_age_s";
-    public const string SlabSUnreclaimDeltaKb = "tracer.slab.sunreclaim_delta_kb";
-    public const string SlabTopStacks = "tracer.slab.top_stacks";
     public const string SlabTopStackObjects = "tracer.slab.top_stack_objects";
     public const string SlabTopStackComms = "tracer.slab.top_stack_comms";
 

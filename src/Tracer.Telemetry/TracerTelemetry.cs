@@ -159,7 +159,6 @@ public sealed record TelemetryGauges(
 }
 
 /// <summary>Slab tracking after the latest interval: its caches, and whether the per-object hooks are attached.</summary>
-public sealed record SlabTelemetry(IReadOnlyList<SlabCacheGauge> Caches, bool PerObject);
 
 /// <summary>One slab cache's size and growth after the latest interval; sizes are null when unknown.</summary>
 public sealed record SlabCacheGauge(string Cache, long? Objects, long? Bytes, double ObjectsPerSecond, double BytesPerSecond);

@@ -9,16 +9,16 @@ public sealed class IncidentReplayTests
 {
     private const ulong T0 = 7_200_000_000_000;
 
-    private static List<Finding> Replay() => Analysis.Run(Fixtures.Read(Fixtures.PathOf("incident-rsync.jsonl")));
+    private static List<ConnectionFinding> Replay() => Analysis.Run(Fixtures.Read(Fixtures.PathOf("incident-rsync.jsonl")));
 
     [Fact]
     public void FindingsComeInOrder()
     {
         Assert.Equal(
             [
-                Wl1LagFinding.KindName, Wl1LagFinding.KindName, ZeroWindowStartFinding.KindName,
-                WindowUpdateIgnoredFinding.KindName, StuckFinding.KindName, WindowUpdateIgnoredFinding.KindName,
-                ZeroWindowOpenFinding.KindName,
+                FindingKind.Wl1Lag, FindingKind.Wl1Lag, FindingKind.ZeroWindowStart,
+                FindingKind.WindowUpdateIgnored, FindingKind.Stuck, FindingKind.WindowUpdateIgnored,
+                FindingKind.ZeroWindowOpen,
             ],
             Replay().Select(f => f.Kind));
     }

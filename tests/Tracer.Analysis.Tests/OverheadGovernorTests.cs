@@ -28,7 +28,7 @@ public sealed class OverheadGovernorTests
 
         Assert.Equal(DetailLevel.Verdict, governor.Level);
         var step = Assert.IsType<OverheadStepFinding>(Assert.Single(findings.Findings));
-        Assert.Equal(OverheadStepFinding.StepDownKind, step.Kind);
+        Assert.Equal(FindingKind.OverheadStepDown, step.Kind);
         Assert.Equal(Severity.Warning, step.Severity);
         Assert.Equal(5000, step.SamplesPerSecond, precision: 0);
         Assert.Contains("budget 1,000/s", step.Message, StringComparison.Ordinal);
@@ -63,7 +63,7 @@ public sealed class OverheadGovernorTests
         Feed(governor, perSecond: 100, seconds: 2, from: state);
 
         Assert.Equal(DetailLevel.Full, governor.Level);
-        Assert.Equal([OverheadStepFinding.StepDownKind, OverheadStepFinding.StepUpKind], findings.Findings.Select(f => f.Kind));
+        Assert.Equal([FindingKind.OverheadStepDown, FindingKind.OverheadStepUp], findings.Findings.Select(f => f.Kind));
     }
 
     [Fact]

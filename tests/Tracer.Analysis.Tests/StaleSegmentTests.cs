@@ -79,7 +79,7 @@ public sealed class StaleSegmentTests
         var findings = Analysis.Run([hung]);
 
         Assert.Equal(
-            [Wl1LagFinding.KindName, ZeroWindowStartFinding.KindName, WindowUpdateIgnoredFinding.KindName, StuckFinding.KindName, ZeroWindowOpenFinding.KindName],
+            [FindingKind.Wl1Lag, FindingKind.ZeroWindowStart, FindingKind.WindowUpdateIgnored, FindingKind.Stuck, FindingKind.ZeroWindowOpen],
             findings.Select(f => f.Kind));
         var stuck = findings.OfType<StuckFinding>().Single();
         Assert.Equal(3839318386UL, stuck.Wl1LagBytes);

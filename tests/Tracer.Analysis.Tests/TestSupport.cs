@@ -27,8 +27,8 @@ internal static class Fixtures
 
 internal static class Analysis
 {
-    /// <summary>Runs the analyzer over the samples and flushes at the last timestamp.</summary>
-    public static List<Finding> Run(IEnumerable<TcpSample> samples, TcpWindowAnalyzerOptions? options = null)
+    /// <summary>Runs the analyzer over the samples and flushes at the last timestamp; its findings are all about connections.</summary>
+    public static List<ConnectionFinding> Run(IEnumerable<TcpSample> samples, TcpWindowAnalyzerOptions? options = null)
     {
         var sink = new FindingCollector();
         var analyzer = new TcpWindowAnalyzer(sink, options);
@@ -38,7 +38,7 @@ internal static class Analysis
         }
 
         analyzer.Flush(analyzer.LastTimestampNs);
-        return sink.Findings;
+        return sink.Findings.Cast<ConnectionFinding>().ToList();
     }
 }
 

@@ -34,7 +34,7 @@ public sealed class ZeroWindowEpisodeTests
     {
         var findings = Analysis.Run(Episode());
 
-        Assert.Equal([ZeroWindowStartFinding.KindName, ZeroWindowEndFinding.KindName], findings.Select(f => f.Kind));
+        Assert.Equal([FindingKind.ZeroWindowStart, FindingKind.ZeroWindowEnd], findings.Select(f => f.Kind));
         var start = (ZeroWindowStartFinding)findings[0];
         var end = (ZeroWindowEndFinding)findings[1];
         Assert.Equal(T + Samples.Second, start.TimestampNs);
@@ -76,7 +76,7 @@ public sealed class ZeroWindowEpisodeTests
         episode[0] = episode[0] with { LostBefore = 3 };
         var findings = Analysis.Run(episode);
 
-        Assert.All(findings, f => Assert.False(f.PossiblyIncomplete, f.Kind));
+        Assert.All(findings, f => Assert.False(f.PossiblyIncomplete, f.Kind.Name));
     }
 
     [Fact]
@@ -117,7 +117,7 @@ public sealed class ZeroWindowEpisodeTests
     {
         var episode = Episode();
         var findings = Analysis.Run(episode.Take(2), new TcpWindowAnalyzerOptions { ZeroWindowReportAfter = TimeSpan.Zero });
-        Assert.Equal(ZeroWindowStartFinding.KindName, findings[0].Kind);
+        Assert.Equal(FindingKind.ZeroWindowStart, findings[0].Kind);
     }
 
     [Fact]

@@ -105,7 +105,7 @@ public sealed class AttachPathTests(ITestOutputHelper output)
         ]);
         var component = TcpWindowComponent.Component with { Hooks = [hook] };
         var loader = new ComponentLoader(new BpfSettings(), new TestLog(output));
-        var choice = Assert.Single(loader.Probe(component, obj => TcpWindowTracer.ConfigureTransport(obj, Transport.RingBuffer, new TcpTraceOptions())));
+        var choice = Assert.Single(loader.Probe(component, obj => TcpWindowComponent.ConfigureTransport(obj, Transport.RingBuffer, new TcpTraceOptions().RingBufferBytes)));
         Assert.Equal(["no function tcp_ack_renamed in kernel BTF", "EPERM on load"], choice.Refusals.Select(r => r.Reason));
         Assert.Equal(hook.Candidates[2], choice.Chosen);
     }

@@ -1,27 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
-using Tracer.Cli;
 
 namespace Tracer.Integration.Tests;
 
 /// <summary>A tracer with nothing to report waits in the kernel; it does not spin.</summary>
 public sealed class IdleCostTests
 {
-    [Fact]
-    public void WithoutADurationThePollWaitsTheFullInterval()
-    {
-        using var stop = new StopSignal(durationSeconds: null);
-        Assert.Equal(100, stop.PollTimeoutMs(100));
-        Assert.False(stop.IsStopRequested);
-    }
-
-    [Fact]
-    public void ADeadlineShortensTheLastPoll()
-    {
-        using var stop = new StopSignal(durationSeconds: 0.05);
-        Assert.InRange(stop.PollTimeoutMs(1000), 0, 50);
-    }
-
     [KernelTheory]
     [InlineData("tcp", "--json")]
     [InlineData("slab", "--json")]

@@ -1,8 +1,10 @@
+using Tracer.Analysis.Findings;
 using Tracer.Analysis.Slab;
 using Tracer.Bpf;
 using Tracer.Bpf.Attach;
 using Tracer.Bpf.Slab;
-using Tracer.Cli.Output;
+using Tracer.Output;
+using Tracer.Pipeline;
 using Xunit.Abstractions;
 
 namespace Tracer.Integration.Tests;
@@ -255,13 +257,13 @@ public sealed class SlabTests(ITestOutputHelper output)
         public void Dispose() => holders.ForEach(h => h.Dispose());
     }
 
-    private sealed class Collector : ISlabFindingSink
+    private sealed class Collector : IFindingSink
     {
         public List<SlabGrowthFinding> Growth { get; } = [];
 
         public List<SlabLeakSuspectFinding> Suspects { get; } = [];
 
-        public void Emit(SlabFinding finding)
+        public void Emit(Finding finding)
         {
             switch (finding)
             {

@@ -46,7 +46,7 @@ public sealed class TcpWindowTests(ITestOutputHelper output)
         Assert.Empty(trace.Findings.OfType<StuckFinding>());
         Assert.Empty(trace.Findings.OfType<WindowUpdateIgnoredFinding>());
 
-        foreach (var finding in new Finding[] { start, end })
+        foreach (var finding in new ConnectionFinding[] { start, end })
         {
             Assert.Equal(Environment.ProcessId, finding.Pid);
             Assert.Equal(family, finding.Endpoints.Family);

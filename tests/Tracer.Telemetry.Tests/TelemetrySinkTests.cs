@@ -61,7 +61,7 @@ public sealed class TelemetrySinkTests : IDisposable
         Assert.Equal(Wall(0), span.StartTimeUtc);
         Assert.Equal(TimeSpan.FromHours(1), span.Duration);
         Assert.Equal("sock_inode_cache", span.GetTagItem(TelemetryAttributes.SlabCache));
-        Assert.Equal(["__sys_socket → sock_alloc_inode"], (string[])span.GetTagItem(TelemetryAttributes.SlabTopStacks)!);
+        Assert.Equal(["__sys_socket → sock_alloc_inode"], (string[])span.GetTagItem(Fields.TopStacks.Attribute)!);
         Assert.Contains(log.Records, r => r.Message.Contains("sock_inode_cache", StringComparison.Ordinal));
     }
 

@@ -38,17 +38,28 @@ public readonly record struct EpisodeSummary(
     int IgnoredUpdates)
 {
     public const int MaxListedWindows = 8;
+
+    public void Describe(IFindingFields fields)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        fields.Add(Fields.ZeroSince, ZeroSinceNs);
+        fields.Add(Fields.DurationMs, DurationNs / 1_000_000);
+        fields.Add(Fields.DurationIsLowerBound, DurationIsLowerBound);
+        fields.Add(Fields.ProbesOutMax, (ulong)MaxProbesOut);
+        fields.Add(Fields.BackoffMax, (ulong)MaxBackoff);
+        fields.Add(Fields.AdvertisedWindows, AdvertisedWindows);
+        fields.Add(Fields.AdvertisedWindowMax, MaxAdvertisedWindow);
+        fields.Add(Fields.IgnoredUpdates, (long)IgnoredUpdates);
+    }
 }
 
 /// <summary><c>tcp.wl1_lag</c>: snd_wl1 has not moved while this many bytes arrived.</summary>
 public sealed record Wl1LagFinding(
     ulong TimestampNs, ulong Cookie, int Pid, string Comm, Endpoints Endpoints,
     Severity Level, ulong Wl1LagBytes, ulong ThresholdBytes, uint SndWl1, uint SegSeq, uint RcvNxt, int WrapDistance)
-    : Finding(TimestampNs, Cookie, Pid, Comm, Endpoints)
+    : ConnectionFinding(TimestampNs, Cookie, Pid, Comm, Endpoints)
 {
-    public const string KindName = "tcp.wl1_lag";
-
-    public override string Kind => KindName;
+    public override FindingKind Kind => FindingKind.Wl1Lag;
 
     public override Severity Severity => Level;
 
@@ -57,6 +68,16 @@ public sealed record Wl1LagFinding(
           + $"a window the peer reopens now will be ignored; {Explain.FastPathBug}"
         : $"snd_wl1 has not moved for {Human.Bytes(Wl1LagBytes)} received (≥ 1 GiB); "
           + "at 2 GiB new segments compare as older than snd_wl1 and window updates will be ignored";
+
+    protected override void DescribeDetail(IFindingFields fields)
+    {
+        fields.Add(Fields.Wl1LagBytes, Wl1LagBytes);
+        fields.Add(Fields.ThresholdBytes, ThresholdBytes);
+        fields.Add(Fields.SndWl1, (ulong)SndWl1);
+        fields.Add(Fields.SegSeq, (ulong)SegSeq);
+        fields.Add(Fields.RcvNxt, (ulong)RcvNxt);
+        fields.Add(Fields.WrapDistance, (long)WrapDistance);
+    }
 }
 
 /// <summary><c>tcp.window_update_ignored</c>: the segment offered more than snd_wnd and the window rule said no.</summary>
@@ -64,28 +85,39 @@ public sealed record WindowUpdateIgnoredFinding(
     ulong TimestampNs, ulong Cookie, int Pid, string Comm, Endpoints Endpoints,
     uint SegSeq, uint SndWl1, uint SegAck, uint SndUna, ushort SegWin, byte SndWscale, ulong Nwin, uint SndWnd,
     ulong Wl1LagBytes, int WrapDistance, IgnoreCause Cause)
-    : Finding(TimestampNs, Cookie, Pid, Comm, Endpoints)
+    : ConnectionFinding(TimestampNs, Cookie, Pid, Comm, Endpoints)
 {
-    public const string KindName = "tcp.window_update_ignored";
-
-    public override string Kind => KindName;
+    public override FindingKind Kind => FindingKind.WindowUpdateIgnored;
 
     public override Severity Severity => Cause == IgnoreCause.Wl1Wrapped ? Severity.Warning : Severity.Info;
 
     public override string Message =>
         $"peer advertises {Explain.Window(Nwin, SegWin, SndWscale)} but snd_wnd stays {Human.Bytes(SndWnd)}: "
         + $"ignored because {Explain.Ignore(Cause, Wl1LagBytes, SegSeq, SndWl1, WrapDistance)}";
+
+    protected override void DescribeDetail(IFindingFields fields)
+    {
+        fields.Add(Fields.SegSeq, (ulong)SegSeq);
+        fields.Add(Fields.SndWl1, (ulong)SndWl1);
+        fields.Add(Fields.SegAck, (ulong)SegAck);
+        fields.Add(Fields.SndUna, (ulong)SndUna);
+        fields.Add(Fields.SegWin, (ulong)SegWin);
+        fields.Add(Fields.SndWscale, (ulong)SndWscale);
+        fields.Add(Fields.Nwin, Nwin);
+        fields.Add(Fields.SndWnd, (ulong)SndWnd);
+        fields.Add(Fields.Wl1LagBytes, Wl1LagBytes);
+        fields.Add(Fields.WrapDistance, (long)WrapDistance);
+        fields.Add(Fields.Cause, Cause.Spelling());
+    }
 }
 
 /// <summary><c>tcp.zero_window.start</c>: the send window is 0 while data waits to be sent.</summary>
 public sealed record ZeroWindowStartFinding(
     ulong TimestampNs, ulong Cookie, int Pid, string Comm, Endpoints Endpoints,
     ZeroWindowTrigger Trigger, ulong ZeroSinceNs, bool DurationIsLowerBound, uint SndUna, uint SndNxt, uint Unsent)
-    : Finding(TimestampNs, Cookie, Pid, Comm, Endpoints)
+    : ConnectionFinding(TimestampNs, Cookie, Pid, Comm, Endpoints)
 {
-    public const string KindName = "tcp.zero_window.start";
-
-    public override string Kind => KindName;
+    public override FindingKind Kind => FindingKind.ZeroWindowStart;
 
     public override Severity Severity => Severity.Info;
 
@@ -99,39 +131,58 @@ public sealed record ZeroWindowStartFinding(
                 : $"{waiting} wait while the send window has been 0 for {Explain.Duration(TimestampNs - Math.Min(TimestampNs, ZeroSinceNs), DurationIsLowerBound)}";
         }
     }
+
+    protected override void DescribeDetail(IFindingFields fields)
+    {
+        fields.Add(Fields.Trigger, Trigger.Spelling());
+        fields.Add(Fields.ZeroSince, ZeroSinceNs);
+        fields.Add(Fields.DurationIsLowerBound, DurationIsLowerBound);
+        fields.Add(Fields.SndUna, (ulong)SndUna);
+        fields.Add(Fields.SndNxt, (ulong)SndNxt);
+        fields.Add(Fields.Unsent, (ulong)Unsent);
+    }
 }
 
 /// <summary><c>tcp.zero_window.end</c>: the send window left 0.</summary>
 public sealed record ZeroWindowEndFinding(
     ulong TimestampNs, ulong Cookie, int Pid, string Comm, Endpoints Endpoints,
     EpisodeSummary Episode, ulong NewWindow)
-    : Finding(TimestampNs, Cookie, Pid, Comm, Endpoints)
+    : ConnectionFinding(TimestampNs, Cookie, Pid, Comm, Endpoints)
 {
-    public const string KindName = "tcp.zero_window.end";
-
-    public override string Kind => KindName;
+    public override FindingKind Kind => FindingKind.ZeroWindowEnd;
 
     public override Severity Severity => Severity.Info;
 
     public override string Message =>
         $"send window reopened to {Human.Bytes(NewWindow)} after {Explain.Duration(Episode.DurationNs, Episode.DurationIsLowerBound)}; {Explain.Summary(Episode)}";
+
+    protected override void DescribeDetail(IFindingFields fields)
+    {
+        Episode.Describe(fields);
+        fields.Add(Fields.NewWindow, NewWindow);
+    }
 }
 
 /// <summary><c>tcp.zero_window.open</c>: tracking ended while the send window was still 0.</summary>
 public sealed record ZeroWindowOpenFinding(
     ulong TimestampNs, ulong Cookie, int Pid, string Comm, Endpoints Endpoints,
     EpisodeSummary Episode, bool Stuck, TrackingEnd End)
-    : Finding(TimestampNs, Cookie, Pid, Comm, Endpoints)
+    : ConnectionFinding(TimestampNs, Cookie, Pid, Comm, Endpoints)
 {
-    public const string KindName = "tcp.zero_window.open";
-
-    public override string Kind => KindName;
+    public override FindingKind Kind => FindingKind.ZeroWindowOpen;
 
     public override Severity Severity => Stuck ? Severity.Critical : Severity.Warning;
 
     public override string Message =>
         $"send window still 0 after {Explain.Duration(Episode.DurationNs, Episode.DurationIsLowerBound)} {Explain.TrackingEnd(End)}"
         + $"{(Stuck ? " (stuck: the peer's reopening window was ignored)" : "")}; {Explain.Summary(Episode)}";
+
+    protected override void DescribeDetail(IFindingFields fields)
+    {
+        Episode.Describe(fields);
+        fields.Add(Fields.Stuck, Stuck);
+        fields.Add(Fields.TrackingEnd, End.Spelling());
+    }
 }
 
 /// <summary>
@@ -143,11 +194,9 @@ public sealed record StuckFinding(
     ulong ZeroSinceNs, ulong DurationNs, bool DurationIsLowerBound,
     uint SegSeq, uint SndWl1, uint SegAck, uint SndUna, ushort SegWin, byte SndWscale, ulong Nwin, uint Unsent,
     ulong Wl1LagBytes, int WrapDistance, IgnoreCause Cause)
-    : Finding(TimestampNs, Cookie, Pid, Comm, Endpoints)
+    : ConnectionFinding(TimestampNs, Cookie, Pid, Comm, Endpoints)
 {
-    public const string KindName = "tcp.stuck";
-
-    public override string Kind => KindName;
+    public override FindingKind Kind => FindingKind.Stuck;
 
     public override Severity Severity => Severity.Critical;
 
@@ -155,4 +204,22 @@ public sealed record StuckFinding(
         $"send window 0 for {Explain.Duration(DurationNs, DurationIsLowerBound)}; "
         + $"peer advertises {Explain.Window(Nwin, SegWin, SndWscale)}; "
         + $"ignored because {Explain.Ignore(Cause, Wl1LagBytes, SegSeq, SndWl1, WrapDistance)}";
+
+    protected override void DescribeDetail(IFindingFields fields)
+    {
+        fields.Add(Fields.ZeroSince, ZeroSinceNs);
+        fields.Add(Fields.DurationMs, DurationNs / 1_000_000);
+        fields.Add(Fields.DurationIsLowerBound, DurationIsLowerBound);
+        fields.Add(Fields.SegSeq, (ulong)SegSeq);
+        fields.Add(Fields.SndWl1, (ulong)SndWl1);
+        fields.Add(Fields.SegAck, (ulong)SegAck);
+        fields.Add(Fields.SndUna, (ulong)SndUna);
+        fields.Add(Fields.SegWin, (ulong)SegWin);
+        fields.Add(Fields.SndWscale, (ulong)SndWscale);
+        fields.Add(Fields.Nwin, Nwin);
+        fields.Add(Fields.Unsent, (ulong)Unsent);
+        fields.Add(Fields.Wl1LagBytes, Wl1LagBytes);
+        fields.Add(Fields.WrapDistance, (long)WrapDistance);
+        fields.Add(Fields.Cause, Cause.Spelling());
+    }
 }

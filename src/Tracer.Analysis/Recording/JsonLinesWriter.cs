@@ -1,14 +1,12 @@
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Tracer.Analysis.Findings;
-using Tracer.Analysis.Slab;
 using Tracer.Analysis.Tcp;
 
 namespace Tracer.Analysis.Recording;
 
 /// <summary>
-/// Writes samples and findings as JSON Lines, one object per line. A file of
+/// Writes samples and other objects as JSON Lines, one object per line. A file of
 /// samples written here replays with <see cref="JsonLinesSampleReader"/>; finding
 /// lines in it are skipped on replay.
 /// </summary>
@@ -35,19 +33,7 @@ public sealed class JsonLinesWriter : IDisposable
         EndLine();
     }
 
-    public void Write(Finding finding)
-    {
-        FindingJson.Write(json, finding);
-        EndLine();
-    }
-
-    public void Write(SlabFinding finding)
-    {
-        SlabFindingJson.Write(json, finding);
-        EndLine();
-    }
-
-    /// <summary>Any other object on its own line (drop reports, verdicts).</summary>
+    /// <summary>Any other object on its own line (findings, verdicts).</summary>
     public void Write(Action<Utf8JsonWriter> writeObject)
     {
         ArgumentNullException.ThrowIfNull(writeObject);

@@ -4,12 +4,6 @@ using Tracer.Analysis.Formatting;
 
 namespace Tracer.Analysis.Slab;
 
-/// <summary>Receives slab findings as the analyzer makes them, on the analyzer's thread.</summary>
-public interface ISlabFindingSink
-{
-    void Emit(SlabFinding finding);
-}
-
 /// <summary>
 /// A stack behind a cache's outstanding objects: estimated objects and bytes
 /// (sampled × the sampling rate), and the command names that allocated them.
@@ -18,16 +12,6 @@ public sealed record StackShare(string Path, IReadOnlyList<string> Frames, long 
 {
     public override string ToString() =>
         $"{Path} ({string.Join(", ", Comms.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Comm} ×{c.Objects}")))})";
-}
-
-/// <summary>Something the slab analysis concluded at one instant; <see cref="Kind"/> is stable and machine-readable.</summary>
-public abstract record SlabFinding(ulong TimestampNs)
-{
-    public abstract string Kind { get; }
-
-    public abstract Severity Severity { get; }
-
-    public abstract string Message { get; }
 }
 
 /// <summary>Where a cache's net object count came from.</summary>
@@ -45,11 +29,9 @@ public sealed record SlabGrowthFinding(
     ulong TimestampNs, string Cache, ulong IntervalNs, long NetObjects, long NetBytes, NetSource Source,
     double AllocsPerSecond, double? FreesPerSecond, long? SlabinfoDelta, long? SUnreclaimKb, long? SUnreclaimDeltaKb,
     IReadOnlyList<StackShare> TopStacks, long MissedFrees = 0)
-    : SlabFinding(TimestampNs)
+    : Finding(TimestampNs)
 {
-    public const string KindName = "slab.growth";
-
-    public override string Kind => KindName;
+    public override FindingKind Kind => FindingKind.SlabGrowth;
 
     public override Severity Severity => Severity.Info;
 
@@ -62,6 +44,25 @@ public sealed record SlabGrowthFinding(
         + (TopStacks.Count > 0 ? $"; outstanding via {TopStacks[0]}" : "");
 
     internal static double Seconds(ulong ns) => Math.Max(ns, 1) / 1e9;
+
+    public override void Describe(IFindingFields fields)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        fields.Add(Fields.Cache, Cache);
+        fields.Add(Fields.IntervalMs, IntervalNs / 1_000_000);
+        fields.Add(Fields.NetObjects, NetObjects);
+        fields.Add(Fields.NetBytes, NetBytes);
+        fields.Add(Fields.ObjectsPerSecond, Math.Round(ObjectsPerSecond, 1));
+        fields.Add(Fields.BytesPerSecond, Math.Round(BytesPerSecond, 1));
+        fields.Add(Fields.NetSource, Source.Spelling());
+        fields.Add(Fields.AllocsPerSecond, Math.Round(AllocsPerSecond, 1));
+        fields.Add(Fields.FreesPerSecond, FreesPerSecond is { } frees ? Math.Round(frees, 1) : null);
+        fields.Add(Fields.SlabinfoDelta, SlabinfoDelta);
+        fields.Add(Fields.SUnreclaimKb, SUnreclaimKb);
+        fields.Add(Fields.SUnreclaimDeltaKb, SUnreclaimDeltaKb);
+        fields.Add(Fields.MissedFrees, MissedFrees);
+        fields.Add(Fields.TopStacks, TopStacks);
+    }
 }
 
 /// <summary>
@@ -71,11 +72,9 @@ public sealed record SlabGrowthFinding(
 public sealed record SlabLeakSuspectFinding(
     ulong TimestampNs, string Cache, ulong StreakNs, long GrowthObjects, long GrowthBytes, ulong MeanOutstandingAgeNs,
     long? SUnreclaimDeltaKb, IReadOnlyList<StackShare> TopStacks)
-    : SlabFinding(TimestampNs)
+    : Finding(TimestampNs)
 {
-    public const string KindName = "slab.leak_suspect";
-
-    public override string Kind => KindName;
+    public override FindingKind Kind => FindingKind.SlabLeakSuspect;
 
     public override Severity Severity => Severity.Warning;
 
@@ -89,6 +88,20 @@ public sealed record SlabLeakSuspectFinding(
         + $"its outstanding objects are {Human.Duration(MeanOutstandingAgeNs)} old on average and not freed"
         + (SUnreclaimDeltaKb is { } d ? string.Create(CultureInfo.InvariantCulture, $"; SUnreclaim {(d >= 0 ? "+" : "")}{d} kB") : "")
         + (TopStacks.Count > 0 ? $"; allocated via {string.Join("; ", TopStacks)}" : "");
+
+    public override void Describe(IFindingFields fields)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        fields.Add(Fields.Cache, Cache);
+        fields.Add(Fields.StreakMs, StreakNs / 1_000_000);
+        fields.Add(Fields.GrowthObjects, GrowthObjects);
+        fields.Add(Fields.GrowthBytes, GrowthBytes);
+        fields.Add(Fields.ObjectsPerSecond, Math.Round(ObjectsPerSecond, 1));
+        fields.Add(Fields.BytesPerSecond, Math.Round(BytesPerSecond, 1));
+        fields.Add(Fields.MeanOutstandingAgeMs, MeanOutstandingAgeNs / 1_000_000);
+        fields.Add(Fields.SUnreclaimDeltaKb, SUnreclaimDeltaKb);
+        fields.Add(Fields.TopStacks, TopStacks);
+    }
 }
 
 /// <summary>A cache's size at the moment of an OOM kill.</summary>
@@ -98,11 +111,9 @@ public sealed record CacheSize(string Cache, long Objects, long Bytes);
 public sealed record SlabOomFinding(
     ulong TimestampNs, int VictimPid, string VictimComm, uint Uid, ulong VictimTotalVmBytes, int TriggerPid, string TriggerComm,
     long? SUnreclaimKb, IReadOnlyList<CacheSize> LargestCaches, IReadOnlyList<string> GrowingCaches)
-    : SlabFinding(TimestampNs)
+    : Finding(TimestampNs)
 {
-    public const string KindName = "slab.oom";
-
-    public override string Kind => KindName;
+    public override FindingKind Kind => FindingKind.SlabOom;
 
     public override Severity Severity => Severity.Critical;
 
@@ -111,22 +122,62 @@ public sealed record SlabOomFinding(
         + (SUnreclaimKb is { } kb ? string.Create(CultureInfo.InvariantCulture, $"SUnreclaim {Human.Bytes((ulong)kb * 1024)}; ") : "")
         + $"largest caches {string.Join(", ", LargestCaches.Select(c => $"{c.Cache} {Human.Bytes((ulong)c.Bytes)}"))}"
         + (GrowingCaches.Count > 0 ? $"; growing: {string.Join(", ", GrowingCaches)}" : "");
+
+    public override void Describe(IFindingFields fields)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        fields.Add(Fields.VictimPid, (long)VictimPid);
+        fields.Add(Fields.VictimComm, VictimComm);
+        fields.Add(Fields.Uid, (ulong)Uid);
+        fields.Add(Fields.VictimTotalVmBytes, VictimTotalVmBytes);
+        fields.Add(Fields.TriggerPid, (long)TriggerPid);
+        fields.Add(Fields.TriggerComm, TriggerComm);
+        fields.Add(Fields.SUnreclaimKb, SUnreclaimKb);
+        fields.Add(Fields.LargestCaches, LargestCaches);
+        fields.Add(Fields.GrowingCaches, GrowingCaches);
+    }
 }
 
 /// <summary>
 /// <c>tracer.slab_attribution_on</c> / <c>_off</c>: always-on slab tracking attached its per-object
 /// hooks because <see cref="Caches"/> grew in a sustained way, or took them off after a calm.
 /// </summary>
-public sealed record SlabAttributionFinding(ulong TimestampNs, bool On, IReadOnlyList<string> Caches, TimeSpan Calm) : SlabFinding(TimestampNs)
+public sealed record SlabAttributionFinding(ulong TimestampNs, bool On, IReadOnlyList<string> Caches, TimeSpan Calm) : Finding(TimestampNs)
 {
-    public const string OnKind = "tracer.slab_attribution_on";
-    public const string OffKind = "tracer.slab_attribution_off";
-
-    public override string Kind => On ? OnKind : OffKind;
+    public override FindingKind Kind => On ? FindingKind.SlabAttributionOn : FindingKind.SlabAttributionOff;
 
     public override Severity Severity => Severity.Info;
 
     public override string Message => On
         ? $"sustained growth in {string.Join(", ", Caches)}: counting every allocation and free in the kernel and sampling who allocates, to tell kept objects from churn"
         : $"no cache has grown for {Human.Duration((ulong)Calm.Ticks * 100)}: per-object hooks detached, growth is watched in /proc/slabinfo";
+
+    public override void Describe(IFindingFields fields)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        fields.Add(Fields.Attribution, On);
+        fields.Add(Fields.GrowingCaches, Caches);
+    }
+}
+
+/// <summary>
+/// <c>tracer.slab_attribution_full</c>: the kernel's attribution table had no room for sampled
+/// allocations; counts are unaffected, stacks and ages rest on fewer samples.
+/// </summary>
+public sealed record SlabAttributionFullFinding(ulong TimestampNs, ulong Refused, ulong RefusedTotal, uint SampleEvery) : Finding(TimestampNs)
+{
+    public override FindingKind Kind => FindingKind.SlabAttributionFull;
+
+    public override Severity Severity => Severity.Warning;
+
+    public override string Message =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"attribution table full: {Refused} sampled allocations were not remembered (counts are unaffected); sample more sparsely than 1/{SampleEvery}");
+
+    public override void Describe(IFindingFields fields)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        fields.Add(Fields.Refused, Refused);
+        fields.Add(Fields.RefusedTotal, RefusedTotal);
+    }
 }

@@ -1,3 +1,5 @@
+using Tracer.Analysis.Findings;
+
 namespace Tracer.Analysis.Slab;
 
 /// <summary>How the growth analysis judges a cache.</summary>
@@ -33,7 +35,7 @@ public sealed record SlabCacheView(
 /// the last <see cref="SlabAnalyzerOptions.Windows"/> windows and its sampled
 /// outstanding objects are on average older than half that streak: they are kept, not churned.
 /// </summary>
-public sealed class SlabGrowthAnalyzer(ISlabFindingSink sink, SlabAnalyzerOptions? options = null)
+public sealed class SlabGrowthAnalyzer(IFindingSink sink, SlabAnalyzerOptions? options = null)
 {
     private readonly SlabAnalyzerOptions options = options ?? new SlabAnalyzerOptions();
     private readonly Dictionary<string, CacheTrack> tracks = new(StringComparer.Ordinal);

@@ -55,27 +55,27 @@ public sealed class SnapshotOutcome(IFindingSink output) : IFindingSink
         ArgumentNullException.ThrowIfNull(finding);
         switch (finding)
         {
-            case ZeroWindowStartFinding:
-                waiting.Add(finding.Cookie);
-                recovered.Remove(finding.Cookie);
+            case ZeroWindowStartFinding start:
+                waiting.Add(start.Cookie);
+                recovered.Remove(start.Cookie);
                 break;
-            case ZeroWindowEndFinding:
-                waiting.Remove(finding.Cookie);
-                if (predicted.Remove(finding.Cookie))
+            case ZeroWindowEndFinding end:
+                waiting.Remove(end.Cookie);
+                if (predicted.Remove(end.Cookie))
                 {
-                    stuck.Remove(finding.Cookie); // the prediction was wrong: the window reopened
+                    stuck.Remove(end.Cookie); // the prediction was wrong: the window reopened
                 }
 
-                if (!stuck.Contains(finding.Cookie))
+                if (!stuck.Contains(end.Cookie))
                 {
-                    recovered.Add(finding.Cookie);
+                    recovered.Add(end.Cookie);
                 }
 
                 break;
-            case StuckFinding:
-                waiting.Remove(finding.Cookie);
-                predicted.Remove(finding.Cookie);
-                stuck.Add(finding.Cookie);
+            case StuckFinding verdict:
+                waiting.Remove(verdict.Cookie);
+                predicted.Remove(verdict.Cookie);
+                stuck.Add(verdict.Cookie);
                 break;
         }
 

@@ -52,7 +52,7 @@ public sealed record SnapshotTarget(int? Pid, string? Comm, ushort? Port)
         foreach (var p in pids)
         {
             var comm = ProcSocketOwners.CommOf(p, procRoot);
-            if (comm is null || (Comm is { } wanted && !TcpWindowTracer.CommMatches(wanted, comm)))
+            if (comm is null || (Comm is { } wanted && !TaskComm.Matches(wanted, comm)))
             {
                 continue;
             }
@@ -96,7 +96,7 @@ public sealed record SnapshotTarget(int? Pid, string? Comm, ushort? Port)
         foreach (var dir in Directory.EnumerateDirectories(procRoot))
         {
             if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) &&
-                ProcSocketOwners.CommOf(pid, procRoot) is { } name && TcpWindowTracer.CommMatches(comm, name))
+                ProcSocketOwners.CommOf(pid, procRoot) is { } name && TaskComm.Matches(comm, name))
             {
                 pids.Add(pid);
             }

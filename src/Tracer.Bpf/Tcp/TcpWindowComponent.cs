@@ -1,3 +1,4 @@
+using Tracer.Interop;
 using Tracer.Bpf.Attach;
 
 namespace Tracer.Bpf.Tcp;
@@ -33,4 +34,23 @@ public static class TcpWindowComponent
 
     /// <summary>The ack path alone: owners come from /proc, and no send or receive call pays for a hook.</summary>
     public static readonly BpfComponent AckPathOnly = new("tcpwin", [AckPath]);
+
+    /// <summary>Points the program's <c>events</c> map and its output helper at the chosen transport.</summary>
+    public static void ConfigureTransport(BpfObject obj, Transport transport, uint ringBufferBytes)
+    {
+        var events = obj.Map("events");
+        if (transport == Transport.PerfBuffer)
+        {
+            obj.SetConstant("use_perfbuf", (byte)1);
+            events.Kind = MapKind.PerfEventArray;
+            events.KeySize = sizeof(int);
+            events.ValueSize = sizeof(int);
+            events.MaxEntries = 0; // libbpf sizes a perf event array to the possible CPUs
+        }
+        else
+        {
+            events.MaxEntries = ringBufferBytes;
+            obj.SetConstant("wakeup_bytes", (ulong)ringBufferBytes / 4);
+        }
+    }
 }

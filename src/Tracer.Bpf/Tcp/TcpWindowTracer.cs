@@ -126,7 +126,7 @@ public sealed class TcpWindowTracer : IDisposable
 
     public static TcpWindowTracer Start(BpfSettings settings, TcpTraceOptions options, ILogger logger)
     {
-        var transport = ChooseTransport(settings);
+        var transport = settings.ChosenTransport();
         var loader = new ComponentLoader(settings, logger);
         var component = loader.Load(options.OwnerHooks ? TcpWindowComponent.Component : TcpWindowComponent.AckPathOnly, obj => Configure(obj, options, transport));
         try
@@ -139,14 +139,6 @@ public sealed class TcpWindowTracer : IDisposable
             throw;
         }
     }
-
-    public static Transport ChooseTransport(BpfSettings settings) => settings.Transport switch
-    {
-        Transport.Auto => KernelSupport.HasRingBuffer ? Transport.RingBuffer : Transport.PerfBuffer,
-        Transport.RingBuffer when !KernelSupport.HasRingBuffer =>
-            throw new NotSupportedException("this kernel has no BPF ring buffer (Linux 5.8+); use the perf buffer transport"),
-        var forced => forced,
-    };
 
     /// <summary>The perf buffer gets about as much memory as the ring would, split over the CPUs (a power of two pages each).</summary>
     private static int PerfPagesPerCpu(uint ringBytes)
@@ -196,26 +188,7 @@ public sealed class TcpWindowTracer : IDisposable
         obj.SetConstant("every_segment", options.EverySegment ? (byte)1 : (byte)0);
         obj.SetConstant("heartbeat_ns", (ulong)options.Heartbeat.Ticks * 100);
         obj.SetConstant("wl1_lag_step", options.Wl1LagStep);
-        ConfigureTransport(obj, transport, options);
-    }
-
-    /// <summary>Points the program's <c>events</c> map and its output helper at the chosen transport.</summary>
-    public static void ConfigureTransport(BpfObject obj, Transport transport, TcpTraceOptions options)
-    {
-        var events = obj.Map("events");
-        if (transport == Transport.PerfBuffer)
-        {
-            obj.SetConstant("use_perfbuf", (byte)1);
-            events.Kind = MapKind.PerfEventArray;
-            events.KeySize = sizeof(int);
-            events.ValueSize = sizeof(int);
-            events.MaxEntries = 0; // libbpf sizes a perf event array to the possible CPUs
-        }
-        else
-        {
-            events.MaxEntries = options.RingBufferBytes;
-            obj.SetConstant("wakeup_bytes", (ulong)options.RingBufferBytes / 4);
-        }
+        TcpWindowComponent.ConfigureTransport(obj, transport, options.RingBufferBytes);
     }
 
     private void OnRecord(ReadOnlySpan<byte> record)
@@ -240,17 +213,13 @@ public sealed class TcpWindowTracer : IDisposable
             return;
         }
 
-        if (filter.Comm is { Length: > 0 } comm && !CommMatches(comm, sample.Comm))
+        if (filter.Comm is { Length: > 0 } comm && !TaskComm.Matches(comm, sample.Comm))
         {
             return;
         }
 
         handler?.Invoke(sample);
     }
-
-    /// <summary>The kernel keeps 15 bytes of a command name: a longer filter matches its truncation.</summary>
-    public static bool CommMatches(string filter, string comm) =>
-        comm.Length > 0 && (comm == filter || (comm.Length == TcpWindowEvent.CommLength - 1 && filter.StartsWith(comm, StringComparison.Ordinal)));
 
     /// <summary>Hands an owner found in /proc to the kernel, so its filters and later samples know it.</summary>
     private unsafe void Teach(ulong cookie, SocketOwner owner)

@@ -1,14 +1,12 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Tracer.Analysis.Findings;
 using Tracer.Analysis.Tcp;
 using Tracer.Bpf;
 using Tracer.Bpf.Snapshot;
-using Tracer.Bpf.Tcp;
-using Tracer.Cli.Output;
+using Tracer.Output;
+using Tracer.Pipeline;
 
 namespace Tracer.Cli.Commands;
 
@@ -44,7 +42,7 @@ public static class AttachCommand
             var target = ReadTarget(parsed.GetValue(pid), parsed.GetValue(comm), parsed.GetValue(port));
             var seconds = parsed.GetValue(timeout) ?? DefaultTimeoutSeconds;
             var settings = kernel.Settings(parsed, logging);
-            return Attach.Run(settings, target, seconds, parsed.GetValue(json), logging.CreateLogger("attach"));
+            return Run(settings, target, seconds, parsed.GetValue(json), logging.CreateLogger("attach"));
         }));
         return command;
     }
@@ -58,108 +56,36 @@ public static class AttachCommand
 
         return new SnapshotTarget(pid, comm, port is { } q ? (ushort)q : null);
     }
-}
 
-/// <summary>Snapshot → verdict → live confirmation; the exit status says whether a connection is stuck.</summary>
-public static class Attach
-{
-    public static int Run(BpfSettings settings, SnapshotTarget target, double timeoutSeconds, bool json, ILogger logger)
+    private static int Run(BpfSettings settings, SnapshotTarget target, double timeoutSeconds, bool json, ILogger logger)
     {
-        var processes = target.Resolve();
-        if (target.ByProcess && processes.Processes.Count == 0)
-        {
-            throw new UserError(target.Pid is { } gone
-                ? (Directory.Exists($"/proc/{gone}") ? $"--pid {gone}: its command name is not {target.Comm}" : $"--pid {gone}: the process exited")
-                : $"--comm {target.Comm}: no process has this command name");
-        }
-
-        var snapshot = TcpSnapshotReader.Take(settings, target, processes, logger);
-        if (target.Pid is { } pid && !Directory.Exists($"/proc/{pid}"))
-        {
-            throw new UserError($"--pid {pid}: the process exited during the attach");
-        }
-
-        var judged = AttachReport.Judge(snapshot.Sockets);
+        var snapshot = Attach.Snapshot(settings, target, logger);
         using var stdout = json ? StandardOutput.Open() : null;
         using var jsonOutput = stdout is null ? null : new JsonLinesOutput(stdout);
         if (stdout is not null)
         {
-            using var writer = new Utf8JsonWriter(stdout, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-            AttachReport.WriteJson(writer, stdout, judged);
+            AttachReport.WriteJson(stdout, snapshot);
         }
         else
         {
-            AttachReport.WriteText(Console.Out, target, processes, snapshot, judged);
+            AttachReport.WriteText(Console.Out, snapshot);
         }
 
-        var outcome = new SnapshotOutcome(jsonOutput ?? (IFindingSink)new TextOutput(Console.Out, Clock.ToWallClock));
-        // the snapshot may date a zero window hours back: nothing is forgotten for being idle
-        var analyzer = new TcpWindowAnalyzer(outcome, new TcpWindowAnalyzerOptions { IdleTimeout = TimeSpan.FromDays(365) });
-        foreach (var j in judged)
-        {
-            foreach (var sample in j.Socket.ToSamples())
-            {
-                analyzer.Observe(sample);
-            }
+        void BeforeLive(int waiting) => Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"watching {waiting} zero-window connection(s) live until the peer answers (timeout {timeoutSeconds}s, Ctrl-C to stop) …"));
 
-            if (j.Verdict.Problem == SnapshotProblem.Stuck)
-            {
-                outcome.PredictedStuck(j.Socket.Cookie);
-            }
-        }
-
-        var watched = TimeSpan.Zero;
-        if (!outcome.IsSettled && timeoutSeconds > 0)
-        {
-            var clock = Stopwatch.StartNew();
-            WatchLive(settings, target, processes, judged, timeoutSeconds, analyzer, outcome, json, logger);
-            watched = clock.Elapsed;
-        }
-
-        analyzer.Flush(Clock.MonotonicNowNsUnsigned);
+        using var stop = new StopSignal(timeoutSeconds);
+        var output = jsonOutput ?? (IFindingSink)new TextOutput(Console.Out, Clock.ToWallClock);
+        var result = Attach.Confirm(snapshot, settings, stop, watchLive: timeoutSeconds > 0, output, json ? null : BeforeLive, logger);
         if (stdout is not null)
         {
-            AttachReport.WriteVerdictJson(stdout, outcome, watched);
+            AttachReport.WriteVerdictJson(stdout, result);
         }
         else
         {
-            Console.Out.WriteLine(outcome.Summary(watched));
+            Console.Out.WriteLine(result.Outcome.Summary(result.Watched));
         }
 
-        return outcome.Verdict == AttachVerdict.Stuck ? ExitCodes.Stuck : ExitCodes.Ok;
-    }
-
-    private static void WatchLive(
-        BpfSettings settings, SnapshotTarget target, TargetProcesses processes, IReadOnlyList<JudgedSocket> judged,
-        double timeoutSeconds, TcpWindowAnalyzer analyzer, SnapshotOutcome outcome, bool json, ILogger logger)
-    {
-        using var stop = new StopSignal(timeoutSeconds);
-        if (!json)
-        {
-            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"watching {outcome.Waiting.Count} zero-window connection(s) live until the peer answers (timeout {timeoutSeconds}s, Ctrl-C to stop) …"));
-        }
-
-        // the kernel filters by comm and port; pids are matched here, since a socket
-        // shared by a parent and its child may be attributed to either
-        var options = new TcpTraceOptions { Filter = new TcpFilter { Comm = target.Comm, Port = target.Port } };
-        using var tracer = TcpWindowTracer.Start(settings, options, logger);
-        var known = judged.Select(j => j.Socket.Cookie).ToHashSet();
-        var pids = processes.Processes.Select(p => p.Pid).ToHashSet();
-
-        void OnSample(in TcpSample sample)
-        {
-            if (known.Contains(sample.Cookie) || !target.ByProcess || pids.Contains(sample.Pid))
-            {
-                analyzer.Observe(sample);
-            }
-        }
-
-        while (!stop.IsStopRequested && !outcome.IsSettled)
-        {
-            tracer.Poll(stop.PollTimeoutMs(100), OnSample);
-        }
-
-        tracer.Poll(0, OnSample);
+        return result.Outcome.Verdict == AttachVerdict.Stuck ? ExitCodes.Stuck : ExitCodes.Ok;
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Tracer.Analysis.Recording;
 using Tracer.Bpf.Attach;
 using Tracer.Interop;
+using Tracer.Pipeline;
 
 namespace Tracer.Cli.Commands;
 
@@ -21,7 +22,7 @@ public static class CommandRunner
             Console.Error.WriteLine($"tracer: {e.Message}");
             return ExitCodes.Usage;
         }
-        catch (Exception e) when (e is UserError or BpfException or HookUnavailableException or ReplayFormatException
+        catch (Exception e) when (e is UserError or TraceTargetException or BpfException or HookUnavailableException or ReplayFormatException
                                        or NotSupportedException or IOException or UnauthorizedAccessException)
         {
             logging.CreateLogger("tracer").LogDebug(e, "failed");

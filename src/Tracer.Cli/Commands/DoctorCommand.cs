@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Tracer.Bpf;
-using Tracer.Cli.Output;
+using Tracer.Output;
 
 namespace Tracer.Cli.Commands;
 
@@ -24,14 +24,14 @@ public static class DoctorCommand
                 using var stdout = StandardOutput.Open();
                 using (var writer = new Utf8JsonWriter(stdout))
                 {
-                    report.WriteJson(writer);
+                    DoctorOutput.WriteJson(writer, report);
                 }
 
                 stdout.WriteByte((byte)'\n');
             }
             else
             {
-                foreach (var line in report.Lines())
+                foreach (var line in DoctorOutput.Lines(report))
                 {
                     Console.WriteLine(line);
                 }

@@ -2,7 +2,6 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Tracer.Bpf;
 using Tracer.Bpf.Attach;
-using Tracer.Interop;
 
 namespace Tracer.Cli.Commands;
 
@@ -45,7 +44,7 @@ public sealed class KernelOptions
             throw new UserError($"this kernel has no BTF at {KernelSupport.VmlinuxBtfPath} (CONFIG_DEBUG_INFO_BTF): pass --btf FILE with the kernel's BTF");
         }
 
-        LibbpfLog.Route(logging.CreateLogger("libbpf"));
+        BpfSettings.RouteLibbpfLog(logging.CreateLogger("libbpf"));
         return settings;
     }
 }

@@ -1,7 +1,10 @@
 using System.CommandLine;
-using Microsoft.Extensions.Logging;
+using Tracer.Analysis.Findings;
 using Tracer.Analysis.Recording;
 using Tracer.Bpf;
+using Tracer.Output;
+using Tracer.Pipeline;
+using Tracer.Pipeline.Sources;
 
 namespace Tracer.Cli.Commands;
 
@@ -26,10 +29,12 @@ public static class RecordCommand
             using var file = Create(path);
             using var writer = new RecordingWriter(file, KernelSupport.KernelRelease);
             using var stop = new StopSignal(parsed.GetValue(tcp.Duration));
-            var status = LiveTcp.Run(settings, options, tcp.Analysis(parsed), stop, json: false, "tracer record", logger, sample => writer.Write(sample));
+            using var source = LiveTcpSource.Start(settings, options, logger);
+            using var view = Views.Connections("tracer record", json: false);
+            var result = new Engine(tcp.Engine(parsed), new FindingFanOut(view.Sink, new RecordingOutput(writer)), logger).Run(source, slab: null, stop);
             writer.Flush();
             Console.Error.WriteLine($"tracer: {writer.SamplesWritten} samples written to {path}");
-            return status;
+            return result.Stuck > 0 ? ExitCodes.Stuck : ExitCodes.Ok;
         }));
         return command;
     }

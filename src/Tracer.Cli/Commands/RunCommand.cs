@@ -1,12 +1,11 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
+using Tracer.Analysis.Findings;
 using Tracer.Analysis.Overhead;
-using Tracer.Analysis.Slab;
-using Tracer.Bpf;
-using Tracer.Bpf.Attach;
 using Tracer.Bpf.Slab;
-using Tracer.Cli.Output;
-using Tracer.Interop;
+using Tracer.Output;
+using Tracer.Pipeline;
+using Tracer.Pipeline.Sources;
 using Tracer.Telemetry;
 
 namespace Tracer.Cli.Commands;
@@ -17,6 +16,9 @@ namespace Tracer.Cli.Commands;
 /// </summary>
 public static class RunCommand
 {
+    /// <summary>Each sampled allocation costs a kernel stack walk (~5 µs here): always-on samples 16× sparser than <c>tracer slab</c>.</summary>
+    private static readonly SlabTraceOptions AlwaysOnSlab = new() { SampleEvery = 1024 };
+
     public static Command Create()
     {
         var kernel = new KernelOptions();
@@ -73,157 +75,37 @@ public static class RunCommand
             var options = read with { RingBufferBytes = 1 << 20, OwnerHooks = read.Filter.Pid is not null || read.Filter.Comm is not null };
             var settings = kernel.Settings(parsed, logging);
             var logger = logging.CreateLogger("run");
-            var budget = parsed.GetValue(sampleBudget);
-            var overhead = new OverheadOptions { SampleBudgetPerSecond = budget ?? new OverheadOptions().SampleBudgetPerSecond };
+            var budget = parsed.GetValue(sampleBudget) ?? new OverheadOptions().SampleBudgetPerSecond;
+            var engine = tcp.Engine(parsed) with { Overhead = new OverheadOptions { SampleBudgetPerSecond = budget } };
             SlabAttribution? slab = parsed.GetValue(noSlab) ? null : parsed.GetValue(slabAttribution) ?? SlabAttribution.OnGrowth;
-            return Run(settings, options, tcp, parsed, telemetry, slab, overhead, logger);
+
+            // signals are handled from here on: one during the slab attach still flushes and detaches
+            using var stop = new StopSignal(parsed.GetValue(tcp.Duration));
+            using var pipeline = TelemetryPipeline.Start(telemetry, logger);
+            var terminal = !Console.IsOutputRedirected;
+            if (!terminal)
+            {
+                Console.Error.WriteLine($"tracer run: telemetry to {telemetry.Destination}");
+            }
+
+            var telemetrySink = new TelemetrySink(pipeline.FindingLogger, Clock.ToWallClock);
+            IFindingSink sink = terminal ? telemetrySink : new FindingFanOut(telemetrySink, new TextOutput(Console.Out, Clock.ToWallClock));
+            using var slabSource = slab is { } when ? SlabSource.TryStart(settings, AlwaysOnSlab, when, logger) : null;
+            using var tcpSource = LiveTcpSource.Start(settings, options, logger);
+            new Engine(engine, sink, logger).Run(tcpSource, slabSource, stop);
+            if (!pipeline.Flush(TimeSpan.FromSeconds(10)))
+            {
+                logger.LogWarning("telemetry export did not finish flushing within 10 s; what was still queued is lost");
+            }
+
+            if (pipeline.Health.Lost > 0)
+            {
+                logger.LogWarning("{Lost} telemetry items could not be delivered to {Destination}", pipeline.Health.Lost, telemetry.Destination);
+            }
+
+            // a stuck connection is a finding like any other here, exported; the job itself ended well
+            return ExitCodes.Ok;
         }));
         return command;
     }
-
-    private static int Run(BpfSettings settings, Bpf.Tcp.TcpTraceOptions options, TcpOptions tcp, ParseResult parsed, TelemetrySettings telemetry, SlabAttribution? slab,
-        OverheadOptions overhead, ILogger logger)
-    {
-        // signals are handled from here on: one during the slab attach still flushes and detaches
-        using var stop = new StopSignal(parsed.GetValue(tcp.Duration));
-        var terminal = !Console.IsOutputRedirected;
-        using var pipeline = TelemetryPipeline.Start(telemetry, logger);
-        if (!terminal)
-        {
-            Console.Error.WriteLine($"tracer run: telemetry to {telemetry.Destination}");
-        }
-
-        var sink = new TelemetrySink(pipeline.FindingLogger, Clock.ToWallClock);
-        using var slabTracking = slab is null ? null : SlabTracking.Start(settings, slab.Value, sink, terminal ? null : Console.Out, logger);
-
-        void Housekeeping(Analysis.Tcp.TcpWindowAnalyzer analyzer, ulong nowNs, LoadState load) =>
-            sink.Tick(analyzer.Connections, nowNs, load, slabTracking?.Observe(nowNs));
-
-        var status = LiveTcp.Run(settings, options, tcp.Analysis(parsed), stop, json: false, "tracer run", logger,
-            hooks: new LiveHooks(sink, Housekeeping), overhead: overhead);
-        if (!pipeline.Flush(TimeSpan.FromSeconds(10)))
-        {
-            logger.LogWarning("telemetry export did not finish flushing within 10 s; what was still queued is lost");
-        }
-
-        if (pipeline.Health.Lost > 0)
-        {
-            logger.LogWarning("{Lost} telemetry items could not be delivered to {Destination}", pipeline.Health.Lost, telemetry.Destination);
-        }
-
-        // a stuck connection is a finding like any other here, exported; the job itself ended well
-        return status == ExitCodes.Stuck ? ExitCodes.Ok : status;
-    }
-
-    /// <summary>
-    /// The slab side of <c>run</c>: one snapshot per housekeeping tick, OOM kills as they come. On growth
-    /// (the default), caches are watched through /proc/slabinfo and the per-object hooks are attached only
-    /// while one of them keeps growing (<see cref="AttributionSwitch"/>).
-    /// </summary>
-    private sealed class SlabTracking : IDisposable
-    {
-        /// <summary>Each sampled allocation costs a kernel stack walk (~5 µs here): always-on samples 16× sparser than <c>tracer slab</c>.</summary>
-        private static readonly SlabTraceOptions Attributing = new() { SampleEvery = 1024 };
-        private static readonly SlabTraceOptions Watching = Attributing with { PerObject = false };
-
-        private readonly BpfSettings settings;
-        private readonly ISlabFindingSink sink;
-        private readonly ILogger logger;
-        private readonly SlabGrowthAnalyzer analyzer;
-        private readonly AttributionSwitch? attribution;
-        private SlabTracer tracer;
-
-        private SlabTracking(BpfSettings settings, SlabTracer tracer, AttributionSwitch? attribution, ISlabFindingSink sink, ILogger logger)
-        {
-            this.settings = settings;
-            this.tracer = tracer;
-            this.attribution = attribution;
-            this.sink = sink;
-            this.logger = logger;
-            analyzer = new SlabGrowthAnalyzer(sink);
-            analyzer.Observe(tracer.Snapshot(Clock.MonotonicNowNsUnsigned));
-        }
-
-        /// <summary>Starts slab tracking, or says why it cannot and returns null: TCP analysis goes on without it.</summary>
-        public static SlabTracking? Start(BpfSettings settings, SlabAttribution when, TelemetrySink telemetry, TextWriter? text, ILogger logger)
-        {
-            try
-            {
-                var always = when == SlabAttribution.Always;
-                var tracer = Load(settings, always ? Attributing : Watching, logger);
-                var sink = text is null ? (ISlabFindingSink)telemetry : new SlabFanOut(telemetry, new SlabTextOutput(text, growth: false));
-                return new SlabTracking(settings, tracer, always ? null : new AttributionSwitch(), sink, logger);
-            }
-            catch (Exception e) when (e is BpfException or HookUnavailableException or NotSupportedException)
-            {
-                logger.LogWarning("slab tracking is off: {Reason}", e.Message);
-                return null;
-            }
-        }
-
-        public SlabTelemetry Observe(ulong nowNs)
-        {
-            tracer.PollOom(0, victim => sink.Emit(analyzer.Oom(victim, tracer.Snapshot(Clock.MonotonicNowNsUnsigned))));
-            var interval = tracer.Snapshot(nowNs);
-            analyzer.Observe(interval);
-            if (attribution?.Observe(nowNs, analyzer.GrowingCaches) is { } step)
-            {
-                Switch(step);
-            }
-
-            return new SlabTelemetry(SlabGauges.From(interval, analyzer.Caches), tracer.PerObject);
-        }
-
-        public void Dispose() => tracer.Dispose();
-
-        private static SlabTracer Load(BpfSettings settings, SlabTraceOptions options, ILogger logger)
-        {
-            var tracer = SlabTracer.Start(settings, options, logger);
-            foreach (var choice in tracer.Choices)
-            {
-                logger.LogDebug("{Choice}", choice);
-            }
-
-            return tracer;
-        }
-
-        /// <summary>The new tracer is attached before the old one goes: no OOM kill falls between them.</summary>
-        private void Switch(SlabAttributionFinding step)
-        {
-            SlabTracer next;
-            try
-            {
-                next = Load(settings, step.On ? Attributing : Watching, logger);
-            }
-            catch (Exception e) when (e is BpfException or HookUnavailableException or NotSupportedException)
-            {
-                attribution!.Refused(step);
-                logger.LogWarning("slab attribution stays {State}: switching it {Wanted} failed: {Reason}",
-                    step.On ? "off" : "on", step.On ? "on" : "off", e.Message);
-                return;
-            }
-
-            tracer.Dispose();
-            tracer = next;
-            sink.Emit(step);
-        }
-    }
-
-    private sealed class SlabFanOut(params ISlabFindingSink[] sinks) : ISlabFindingSink
-    {
-        public void Emit(SlabFinding finding)
-        {
-            foreach (var s in sinks)
-            {
-                s.Emit(finding);
-            }
-        }
-    }
-}
-
-/// <summary>When <c>run</c> attaches the per-object slab hooks (<c>--slab-attribution</c>).</summary>
-public enum SlabAttribution
-{
-    OnGrowth,
-    Always,
 }

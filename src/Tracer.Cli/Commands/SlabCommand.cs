@@ -1,9 +1,8 @@
 using System.CommandLine;
-using Microsoft.Extensions.Logging;
 using Tracer.Analysis.Slab;
-using Tracer.Bpf;
 using Tracer.Bpf.Slab;
-using Tracer.Cli.Output;
+using Tracer.Pipeline;
+using Tracer.Pipeline.Sources;
 
 namespace Tracer.Cli.Commands;
 
@@ -47,63 +46,15 @@ public static class SlabCommand
             var n = parsed.GetValue(top) ?? DefaultTop;
             var options = parsed.GetValue(sample) is { } every ? new SlabTraceOptions { SampleEvery = (uint)every } : new SlabTraceOptions();
             var settings = kernel.Settings(parsed, logging);
-            return LiveSlab.Run(settings, options, TimeSpan.FromSeconds(seconds), n, parsed.GetValue(duration),
-                parsed.GetValue(json), parsed.Tokens.Any(t => t.Value is "-v" or "--verbose" or "-vv"), logging.CreateLogger("slab"));
+            var logger = logging.CreateLogger("slab");
+            using var stop = new StopSignal(parsed.GetValue(duration));
+            using var source = SlabSource.Start(settings, options, SlabAttribution.Always, logger);
+            var verbose = parsed.Tokens.Any(t => t.Value is "-v" or "--verbose" or "-vv");
+            using var view = Views.Slab(n, parsed.GetValue(json), growthLines: verbose);
+            var engine = new EngineOptions { Housekeeping = TimeSpan.FromSeconds(seconds), SlabAnalysis = new SlabAnalyzerOptions { TopGrowth = n } };
+            new Engine(engine, view.Sink, logger).Run(tcp: null, source, stop);
+            return ExitCodes.Ok;
         }));
         return command;
-    }
-}
-
-/// <summary>The live loop: one snapshot per interval → analyzer → findings → the chosen output, OOM kills as they come.</summary>
-public static class LiveSlab
-{
-    public static int Run(BpfSettings settings, SlabTraceOptions options, TimeSpan interval, int top, double? duration, bool json, bool verbose, ILogger logger)
-    {
-        using var stop = new StopSignal(duration);
-        using var tracer = SlabTracer.Start(settings, options, logger);
-        foreach (var choice in tracer.Choices)
-        {
-            logger.LogDebug("{Choice}", choice);
-        }
-
-        foreach (var note in SlabComponent.ReducedModes(tracer.Choices))
-        {
-            logger.LogDebug("{Note}", note);
-        }
-
-        using var jsonOutput = json ? new JsonLinesOutput(StandardOutput.Open()) : null;
-        using var live = !json && !Console.IsOutputRedirected ? new SlabLiveView(Console.Out, top) : null;
-        ISlabFindingSink sink = jsonOutput ?? live ?? (ISlabFindingSink)new SlabTextOutput(Console.Out, growth: verbose);
-        var analyzer = new SlabGrowthAnalyzer(sink, new SlabAnalyzerOptions { TopGrowth = top });
-        analyzer.Observe(tracer.Snapshot(Clock.MonotonicNowNsUnsigned));
-        var intervalMs = (long)interval.TotalMilliseconds;
-        var nextSnapshot = Environment.TickCount64 + intervalMs;
-        ulong reportedFull = 0;
-
-        void OnOom(OomVictim victim) => sink.Emit(analyzer.Oom(victim, tracer.Snapshot(Clock.MonotonicNowNsUnsigned)));
-
-        while (!stop.IsStopRequested)
-        {
-            var wait = (int)Math.Clamp(nextSnapshot - Environment.TickCount64, 0, 100);
-            tracer.PollOom(stop.PollTimeoutMs(wait), OnOom);
-            if (Environment.TickCount64 < nextSnapshot)
-            {
-                continue;
-            }
-
-            nextSnapshot += intervalMs;
-            analyzer.Observe(tracer.Snapshot(Clock.MonotonicNowNsUnsigned));
-            var full = tracer.AttributionFull;
-            if (full > reportedFull && live is null)
-            {
-                logger.LogWarning("attribution table full: {Refused} sampled allocations were not remembered (counts are unaffected); raise --sample", full - reportedFull);
-            }
-
-            reportedFull = full;
-            live?.Draw(analyzer, full);
-        }
-
-        tracer.PollOom(0, OnOom);
-        return ExitCodes.Ok;
     }
 }

@@ -1,13 +1,9 @@
 using System.CommandLine;
 using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
-using Tracer.Analysis.Findings;
-using Tracer.Analysis.Overhead;
 using Tracer.Analysis.Tcp;
-using Tracer.Bpf;
 using Tracer.Bpf.Tcp;
-using Tracer.Cli.Output;
-using Tracer.Interop;
+using Tracer.Pipeline;
+using Tracer.Pipeline.Sources;
 
 namespace Tracer.Cli.Commands;
 
@@ -57,9 +53,12 @@ public sealed class TcpOptions
         },
     };
 
-    public TcpWindowAnalyzerOptions Analysis(ParseResult parsed) => new()
+    /// <summary>The engine's options with the analysis these options ask for.</summary>
+    public EngineOptions Engine(ParseResult parsed) => new()
     {
-        ZeroWindowReportAfter = parsed.GetValue(MinZeroWindow) is { } ms ? TimeSpan.FromMilliseconds(ms) : new TcpWindowAnalyzerOptions().ZeroWindowReportAfter,
+        TcpAnalysis = parsed.GetValue(MinZeroWindow) is { } ms
+            ? new TcpWindowAnalyzerOptions { ZeroWindowReportAfter = TimeSpan.FromMilliseconds(ms) }
+            : new TcpWindowAnalyzerOptions(),
     };
 
 }
@@ -93,133 +92,13 @@ public static class TcpCommand
         {
             var options = tcp.Read(parsed);
             var settings = kernel.Settings(parsed, logging);
+            var logger = logging.CreateLogger("tcp");
             using var stop = new StopSignal(parsed.GetValue(tcp.Duration));
-            return LiveTcp.Run(settings, options, tcp.Analysis(parsed), stop, parsed.GetValue(json), "tracer tcp", logging.CreateLogger("tcp"));
+            using var source = LiveTcpSource.Start(settings, options, logger);
+            using var view = Views.Connections("tracer tcp", parsed.GetValue(json), options.EverySegment);
+            var result = new Engine(tcp.Engine(parsed), view.Sink, logger).Run(source, slab: null, stop);
+            return result.Stuck > 0 ? ExitCodes.Stuck : ExitCodes.Ok;
         }));
         return command;
-    }
-}
-
-/// <summary>The live loop: kernel samples → analyzer → findings → the chosen output, until stopped.</summary>
-public static class LiveTcp
-{
-    public static int Run(BpfSettings settings, TcpTraceOptions options, TcpWindowAnalyzerOptions analysis, StopSignal stop, bool json, string title, ILogger logger,
-        Action<TcpSample>? tap = null, LiveHooks? hooks = null, OverheadOptions? overhead = null)
-    {
-        using var tracer = TcpWindowTracer.Start(settings, options, logger);
-        foreach (var choice in tracer.Choices)
-        {
-            logger.LogDebug("{Choice}", choice);
-        }
-
-        ProcessMemory.ReleaseStartup();
-
-        using var jsonOutput = json ? new JsonLinesOutput(StandardOutput.Open()) : null;
-        using var live = !json && !Console.IsOutputRedirected ? new LiveView(Console.Out, title) : null;
-        var output = jsonOutput ?? live ?? (IFindingSink)new TextOutput(Console.Out, Clock.ToWallClock);
-        var tally = new FindingTally(hooks is null ? output : new FindingFanOut(output, hooks.Findings));
-        var analyzer = new TcpWindowAnalyzer(tally, analysis);
-        var governor = overhead is null ? null : new OverheadGovernor(tally, overhead);
-        ulong samples = 0, reportedDrops = 0;
-        var load = LoadState.Empty;
-        var nextHousekeeping = Environment.TickCount64;
-
-        void OnSample(in TcpSample sample)
-        {
-            samples++;
-            if (options.EverySegment)
-            {
-                jsonOutput?.Sample(sample);
-            }
-
-            tap?.Invoke(sample);
-            analyzer.Observe(sample);
-        }
-
-        void Housekeeping(ulong now)
-        {
-            load = tracer.Load(samples);
-            if (governor?.Observe(now, load) == true)
-            {
-                tracer.Detail = governor.Level;
-                load = load with { Level = governor.Level };
-            }
-
-            reportedDrops = ReportDrops(load, reportedDrops, jsonOutput, logger);
-            hooks?.Housekeeping(analyzer, now, load);
-        }
-
-        while (!stop.IsStopRequested)
-        {
-            tracer.Poll(stop.PollTimeoutMs(100), OnSample);
-            var now = Clock.MonotonicNowNsUnsigned;
-            if (Environment.TickCount64 >= nextHousekeeping)
-            {
-                nextHousekeeping = Environment.TickCount64 + 1000;
-                analyzer.Tick(now);
-                analyzer.ExpireIdle(now);
-                Housekeeping(now);
-            }
-
-            live?.Draw(analyzer, samples, load, now);
-        }
-
-        // drain what the kernel queued before detaching, then close open episodes
-        tracer.Poll(0, OnSample);
-        analyzer.Flush(Clock.MonotonicNowNsUnsigned);
-        Housekeeping(Clock.MonotonicNowNsUnsigned);
-        logger.LogInformation("{Samples} samples, {Dropped} dropped ({PerCpu}), {Suppressed} suppressed, {Short} zero-window blips under the report threshold",
-            samples, load.Dropped, load.DroppedByCpu, load.Suppressed, analyzer.ShortEpisodes);
-        return tally.Stuck > 0 ? ExitCodes.Stuck : ExitCodes.Ok;
-    }
-
-    private static ulong ReportDrops(LoadState load, ulong reported, JsonLinesOutput? json, ILogger logger)
-    {
-        var total = load.Dropped;
-        if (total <= reported)
-        {
-            return reported;
-        }
-
-        if (json is not null)
-        {
-            json.Drops(total, total - reported, load.DroppedPerCpu);
-        }
-        else
-        {
-            logger.LogWarning("{Dropped} samples dropped by the kernel (buffer full; {PerCpu}); findings may be incomplete", total - reported, load.DroppedByCpu);
-        }
-
-        return total;
-    }
-}
-
-public sealed record LiveHooks(IFindingSink Findings, Action<TcpWindowAnalyzer, ulong, LoadState> Housekeeping);
-
-/// <summary>Hands each finding to every sink, in order.</summary>
-public sealed class FindingFanOut(params IFindingSink[] sinks) : IFindingSink
-{
-    public void Emit(Finding finding)
-    {
-        foreach (var sink in sinks)
-        {
-            sink.Emit(finding);
-        }
-    }
-}
-
-/// <summary>Counts stuck verdicts on their way to the output (they decide the exit status).</summary>
-public sealed class FindingTally(IFindingSink output) : IFindingSink
-{
-    public int Stuck { get; private set; }
-
-    public void Emit(Finding finding)
-    {
-        if (finding.Kind == "tcp.stuck")
-        {
-            Stuck++;
-        }
-
-        output.Emit(finding);
     }
 }

@@ -28,7 +28,7 @@ public sealed class AttributionSwitchTests
 
         Assert.True(attribution.On);
         Assert.NotNull(step);
-        Assert.Equal(SlabAttributionFinding.OnKind, step.Kind);
+        Assert.Equal(FindingKind.SlabAttributionOn, step.Kind);
         Assert.Equal(Severity.Info, step.Severity);
         Assert.Equal(["kmalloc-8", "sock_inode_cache"], step.Caches);
         Assert.StartsWith("sustained growth in kmalloc-8, sock_inode_cache: counting every allocation", step.Message, StringComparison.Ordinal);
@@ -49,7 +49,7 @@ public sealed class AttributionSwitchTests
 
         Assert.NotNull(off);
         Assert.False(attribution.On);
-        Assert.Equal(SlabAttributionFinding.OffKind, off.Kind);
+        Assert.Equal(FindingKind.SlabAttributionOff, off.Kind);
         Assert.Equal("no cache has grown for 1m00s: per-object hooks detached, growth is watched in /proc/slabinfo", off.Message);
         Assert.NotNull(attribution.Observe(131 * Second, ["dentry"]));
     }

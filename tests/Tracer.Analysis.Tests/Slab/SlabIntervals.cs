@@ -1,3 +1,4 @@
+using Tracer.Analysis.Findings;
 using Tracer.Analysis.Slab;
 
 namespace Tracer.Analysis.Tests.Slab;
@@ -61,11 +62,11 @@ public sealed class SlabIntervals
     }
 }
 
-public sealed class CollectingSink : ISlabFindingSink
+public sealed class CollectingSink : IFindingSink
 {
-    public List<SlabFinding> Findings { get; } = [];
+    public List<Finding> Findings { get; } = [];
 
     public IEnumerable<T> Of<T>() => Findings.OfType<T>();
 
-    public void Emit(SlabFinding finding) => Findings.Add(finding);
+    public void Emit(Finding finding) => Findings.Add(finding);
 }

@@ -1,7 +1,9 @@
 using System.Text.Json;
+using Tracer.Analysis;
 using Tracer.Analysis.Findings;
+using Tracer.Analysis.Tcp;
 
-namespace Tracer.Analysis.Tcp;
+namespace Tracer.Output;
 
 /// <summary>A snapshot socket as one flat JSON object, <c>kind</c> "tcp.socket", with its verdict.</summary>
 public static class SnapshotJson
@@ -54,7 +56,7 @@ public static class SnapshotJson
         w.WriteNumber("wl1_lag_bytes", s.Wl1Lag);
         w.WriteBoolean("wl1_wrapped", s.Wl1Wrapped);
         w.WriteString("problem", ProblemName(verdict.Problem));
-        w.WriteString("severity", FindingJson.SeverityName(verdict.Severity));
+        w.WriteString("severity", verdict.Severity.Spelling());
         w.WriteString("message", verdict.Message);
         w.WriteEndObject();
     }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Tracer.Cli.Output;
+namespace Tracer.Pipeline;
 
 /// <summary>Kernel timestamps are CLOCK_MONOTONIC nanoseconds; this turns them into wall-clock time.</summary>
 public static class Clock

@@ -1,7 +1,7 @@
 using System.Text;
 using Tracer.Interop;
 
-namespace Tracer.Cli.Output;
+namespace Tracer.Output;
 
 /// <summary>
 /// Standard output for every command. A write that fails (a full disk, /dev/full) ends the

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Tracer.Cli.Output;
+namespace Tracer.Output;
 
 /// <summary>
 /// The alternate screen a live view redraws in place, frame by frame. The

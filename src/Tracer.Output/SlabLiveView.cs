@@ -1,31 +1,16 @@
 using System.Globalization;
+using Tracer.Analysis.Findings;
 using Tracer.Analysis.Formatting;
 using Tracer.Analysis.Slab;
+using Tracer.Pipeline;
 
-namespace Tracer.Cli.Output;
-
-/// <summary>Slab findings as plain lines, for logs and pipes; growth lines only with <c>verbose</c>, the rest always.</summary>
-public sealed class SlabTextOutput(TextWriter writer, bool growth) : ISlabFindingSink
-{
-    public void Emit(SlabFinding finding)
-    {
-        if (finding is SlabGrowthFinding && !growth)
-        {
-            return;
-        }
-
-        writer.WriteLine(Format(finding));
-        writer.Flush();
-    }
-
-    public static string Format(SlabFinding f) => $"{Clock.ToWallClock(f.TimestampNs):HH:mm:ss.fff} {f.Kind}: {f.Message}";
-}
+namespace Tracer.Output;
 
 /// <summary>
 /// The terminal view of <c>tracer slab</c>: caches by byte growth, top-like, redrawn
 /// in place on the alternate screen; leak suspects and OOM kills stay on the normal screen afterwards.
 /// </summary>
-public sealed class SlabLiveView : ISlabFindingSink, IDisposable
+public sealed class SlabLiveView : IFindingSink, IDisposable
 {
     private const int TrendWidth = 16;
     private const int RecentFindings = 6;
@@ -39,15 +24,21 @@ public sealed class SlabLiveView : ISlabFindingSink, IDisposable
         this.top = top;
     }
 
-    public void Emit(SlabFinding finding)
+    public void Emit(Finding finding)
     {
-        if (finding is not SlabGrowthFinding)
+        if (finding.Kind != FindingKind.SlabGrowth)
         {
-            screen.Keep(SlabTextOutput.Format(finding));
+            screen.Keep(TextOutput.Format(finding, Clock.ToWallClock));
         }
     }
 
-    public void Draw(SlabGrowthAnalyzer analyzer, ulong attributionFull)
+    public void Tick(TraceState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        Draw(state.Slab!.Analyzer, state.Slab.AttributionFull);
+    }
+
+    private void Draw(SlabGrowthAnalyzer analyzer, ulong attributionFull)
     {
         var latest = analyzer.Latest;
         screen.BeginFrame();

@@ -1,6 +1,7 @@
 using Tracer.Bpf.Owners;
+using Tracer.Integration.Tests;
 
-namespace Tracer.Integration.Tests;
+namespace Tracer.Bpf.Tests;
 
 /// <summary>Attribution from /proc for sockets the process-context hooks have not seen.</summary>
 public sealed class ProcSocketOwnersTests
@@ -37,7 +38,8 @@ public sealed class ProcSocketOwnersTests
     [Fact]
     public void AnUrgentMissRescansSoonerThanTheInterval()
     {
-        var owners = new ProcSocketOwners { RescanInterval = TimeSpan.FromHours(1), UrgentRescanInterval = TimeSpan.FromMilliseconds(50) };
+        // long enough for a cold process to open its first sockets before the urgent interval passes
+        var owners = new ProcSocketOwners { RescanInterval = TimeSpan.FromHours(1), UrgentRescanInterval = TimeSpan.FromSeconds(1) };
         var before = ProcSocketOwners.InodesOf(Environment.ProcessId);
         Assert.False(owners.TryFind(ulong.MaxValue, out _));
         using var loopback = new Loopback();
@@ -45,7 +47,7 @@ public sealed class ProcSocketOwnersTests
         var created = ProcSocketOwners.InodesOf(Environment.ProcessId).Except(before).First();
 
         Assert.False(owners.TryFind(created, out _, urgent: true));
-        Thread.Sleep(100);
+        Thread.Sleep(1100);
         Assert.False(owners.TryFind(created, out _));
         Assert.True(owners.TryFind(created, out var owner, urgent: true));
         Assert.Equal(Environment.ProcessId, owner.Pid);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace Tracer.Cli;
+namespace Tracer.Pipeline;
 
 /// <summary>Ends a live command on SIGINT, SIGTERM or after --duration, so it can flush and detach cleanly.</summary>
 public sealed class StopSignal : IDisposable

@@ -2,10 +2,11 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Tracer.Analysis.Tcp;
+using Tracer.Integration.Tests;
 using Tracer.Bpf.Tcp;
 using Tracer.Interop.Events;
 
-namespace Tracer.Integration.Tests;
+namespace Tracer.Bpf.Tests;
 
 /// <summary>The decoder from the kernel's record bytes to a sample (no kernel needed).</summary>
 public sealed unsafe class TcpEventDecoderTests

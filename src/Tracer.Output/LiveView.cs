@@ -2,8 +2,9 @@ using Tracer.Analysis.Findings;
 using Tracer.Analysis.Formatting;
 using Tracer.Analysis.Overhead;
 using Tracer.Analysis.Tcp;
+using Tracer.Pipeline;
 
-namespace Tracer.Cli.Output;
+namespace Tracer.Output;
 
 /// <summary>
 /// The terminal view of <c>tracer tcp</c>: connections, problems first, redrawn in
@@ -15,7 +16,6 @@ public sealed class LiveView : IFindingSink, IDisposable
     private const int RecentFindings = 8;
     private readonly TerminalScreen screen;
     private readonly string title;
-    private long nextDrawTicks;
 
     public LiveView(TextWriter terminal, string title)
     {
@@ -25,16 +25,15 @@ public sealed class LiveView : IFindingSink, IDisposable
 
     public void Emit(Finding finding) => screen.Keep(TextOutput.Format(finding, Clock.ToWallClock));
 
-    /// <summary>Redraws at most twice a second.</summary>
-    public void Draw(TcpWindowAnalyzer analyzer, ulong samples, LoadState load, ulong nowNs)
+    /// <summary>Redraws at every housekeeping tick.</summary>
+    public void Tick(TraceState state)
     {
-        var now = Environment.TickCount64;
-        if (now < nextDrawTicks)
-        {
-            return;
-        }
+        ArgumentNullException.ThrowIfNull(state);
+        Draw(state.Tcp!, state.Samples, state.Load, state.NowNs);
+    }
 
-        nextDrawTicks = now + 500;
+    private void Draw(TcpWindowAnalyzer analyzer, ulong samples, LoadState load, ulong nowNs)
+    {
         var rows = Math.Max(Console.WindowHeight, 20);
         screen.BeginFrame();
         var dropped = load.Dropped == 0 ? "0 dropped" : $"{load.Dropped} dropped ({load.DroppedByCpu}; findings may be incomplete)";

@@ -4,11 +4,9 @@ using Tracer.Analysis.Findings;
 using Tracer.Analysis.Formatting;
 using Tracer.Analysis.Tcp;
 using Tracer.Bpf.Snapshot;
+using Tracer.Pipeline;
 
-namespace Tracer.Cli.Output;
-
-/// <summary>A snapshot socket with the verdict on it.</summary>
-public sealed record JudgedSocket(SnapshotSocket Socket, SnapshotVerdict Verdict);
+namespace Tracer.Output;
 
 /// <summary>
 /// The snapshot part of <c>tracer attach</c>: one block per connection with a
@@ -17,17 +15,11 @@ public sealed record JudgedSocket(SnapshotSocket Socket, SnapshotVerdict Verdict
 /// </summary>
 public static class AttachReport
 {
-    /// <summary>Problems first (most severe, then most data waiting), healthy sockets by port.</summary>
-    public static List<JudgedSocket> Judge(IEnumerable<SnapshotSocket> sockets) =>
-        sockets.Select(s => new JudgedSocket(s, SnapshotVerdict.Of(s)))
-            .OrderByDescending(j => j.Verdict.Problem)
-            .ThenByDescending(j => (ulong)j.Socket.Unsent + j.Socket.Unacked + j.Socket.Unread)
-            .ThenBy(j => j.Socket.Endpoints.LocalPort)
-            .ThenBy(j => j.Socket.Endpoints.PeerPort)
-            .ToList();
-
-    public static void WriteText(TextWriter w, SnapshotTarget target, TargetProcesses processes, TcpSnapshot snapshot, IReadOnlyList<JudgedSocket> judged)
+    public static void WriteText(TextWriter w, AttachSnapshot attach)
     {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(attach);
+        var (target, processes, snapshot, judged) = attach;
         var problems = judged.Count(j => j.Verdict.Problem > SnapshotProblem.Unread);
         var c = CultureInfo.InvariantCulture;
         w.WriteLine(string.Create(c,
@@ -48,9 +40,12 @@ public static class AttachReport
         w.Flush();
     }
 
-    public static void WriteJson(Utf8JsonWriter json, Stream stream, IReadOnlyList<JudgedSocket> judged)
+    public static void WriteJson(Stream stream, AttachSnapshot attach)
     {
-        foreach (var j in judged)
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(attach);
+        using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        foreach (var j in attach.Judged)
         {
             SnapshotJson.Write(json, j.Socket, j.Verdict);
             json.Flush();
@@ -62,8 +57,11 @@ public static class AttachReport
     }
 
     /// <summary>The last line of <c>--json</c>: <c>kind</c> "attach.verdict".</summary>
-    public static void WriteVerdictJson(Stream stream, SnapshotOutcome outcome, TimeSpan watched)
+    public static void WriteVerdictJson(Stream stream, AttachResult result)
     {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(result);
+        var (outcome, watched) = result;
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();

@@ -1,0 +1,120 @@
+using Tracer.Analysis.Slab;
+
+namespace Tracer.Analysis.Findings;
+
+/// <summary>A field of a finding, named once for every renderer: its JSON name and its OpenTelemetry attribute name.</summary>
+public sealed record FindingField(string Json, string Attribute)
+{
+    public override string ToString() => Json;
+}
+
+/// <summary>
+/// Takes a finding's fields as <see cref="Finding.Describe"/> declares them. Each renderer
+/// (JSON, OpenTelemetry attributes) implements it; a nullable value that is null means
+/// "not known" (JSON null, no attribute).
+/// </summary>
+public interface IFindingFields
+{
+    void Connection(in ConnectionIdentity connection);
+
+    void Add(FindingField field, long value);
+
+    void Add(FindingField field, ulong value);
+
+    void Add(FindingField field, double value);
+
+    void Add(FindingField field, bool value);
+
+    void Add(FindingField field, string value);
+
+    void Add(FindingField field, long? value);
+
+    void Add(FindingField field, double? value);
+
+    void Add(FindingField field, IReadOnlyList<ulong> values);
+
+    void Add(FindingField field, IReadOnlyList<string> values);
+
+    void Add(FindingField field, IReadOnlyList<StackShare> stacks);
+
+    void Add(FindingField field, IReadOnlyList<CacheSize> caches);
+}
+
+/// <summary>Every field any finding declares: JSON names as <c>--json</c> writes them, attribute names in the <c>tracer.*</c> namespace.</summary>
+public static class Fields
+{
+    // TCP
+    public static readonly FindingField Wl1LagBytes = Tcp("wl1_lag_bytes");
+    public static readonly FindingField ThresholdBytes = Tcp("threshold_bytes", "wl1_lag_threshold_bytes");
+    public static readonly FindingField SndWl1 = Tcp("snd_wl1");
+    public static readonly FindingField SegSeq = Tcp("seg_seq");
+    public static readonly FindingField SegAck = Tcp("seg_ack");
+    public static readonly FindingField SegWin = Tcp("seg_win");
+    public static readonly FindingField RcvNxt = Tcp("rcv_nxt");
+    public static readonly FindingField SndUna = Tcp("snd_una");
+    public static readonly FindingField SndNxt = Tcp("snd_nxt");
+    public static readonly FindingField SndWnd = Tcp("snd_wnd");
+    public static readonly FindingField SndWscale = Tcp("snd_wscale");
+    public static readonly FindingField Nwin = Tcp("nwin");
+    public static readonly FindingField Unsent = Tcp("unsent", "unsent_bytes");
+    public static readonly FindingField WrapDistance = Tcp("wrap_distance");
+    public static readonly FindingField Cause = Tcp("cause", "ignore_cause");
+    public static readonly FindingField Trigger = Tcp("trigger");
+    public static readonly FindingField ZeroSince = Tcp("zero_since_ts_ns");
+    public static readonly FindingField DurationMs = Tcp("duration_ms");
+    public static readonly FindingField DurationIsLowerBound = Tcp("duration_is_lower_bound");
+    public static readonly FindingField ProbesOutMax = Tcp("probes_out_max");
+    public static readonly FindingField BackoffMax = Tcp("backoff_max");
+    public static readonly FindingField AdvertisedWindows = Tcp("advertised_windows");
+    public static readonly FindingField AdvertisedWindowMax = Tcp("advertised_window_max");
+    public static readonly FindingField IgnoredUpdates = Tcp("ignored_updates");
+    public static readonly FindingField NewWindow = Tcp("new_window");
+    public static readonly FindingField Stuck = Tcp("stuck");
+    public static readonly FindingField TrackingEnd = Tcp("tracking_end");
+
+    // slab
+    public static readonly FindingField Cache = Slab("cache");
+    public static readonly FindingField IntervalMs = Slab("interval_ms");
+    public static readonly FindingField NetObjects = Slab("net_objects");
+    public static readonly FindingField NetBytes = Slab("net_bytes");
+    public static readonly FindingField ObjectsPerSecond = Slab("objects_per_s", "objects_per_second");
+    public static readonly FindingField BytesPerSecond = Slab("bytes_per_s", "bytes_per_second");
+    public static readonly FindingField NetSource = Slab("net_source");
+    public static readonly FindingField AllocsPerSecond = Slab("allocs_per_s", "allocs_per_second");
+    public static readonly FindingField FreesPerSecond = Slab("frees_per_s", "frees_per_second");
+    public static readonly FindingField SlabinfoDelta = Slab("slabinfo_delta");
+    public static readonly FindingField SUnreclaimKb = Slab("sunreclaim_kb");
+    public static readonly FindingField SUnreclaimDeltaKb = Slab("sunreclaim_delta_kb");
+    public static readonly FindingField MissedFrees = Slab("missed_frees");
+    public static readonly FindingField TopStacks = Slab("top_stacks");
+    public static readonly FindingField StreakMs = Slab("streak_ms");
+    public static readonly FindingField GrowthObjects = Slab("growth_objects");
+    public static readonly FindingField GrowthBytes = Slab("growth_bytes");
+    public static readonly FindingField MeanOutstandingAgeMs = Slab("mean_outstanding_age_ms");
+    public static readonly FindingField VictimPid = Slab("victim_pid");
+    public static readonly FindingField VictimComm = Slab("victim_comm");
+    public static readonly FindingField Uid = Slab("uid");
+    public static readonly FindingField VictimTotalVmBytes = Slab("victim_total_vm_bytes");
+    public static readonly FindingField TriggerPid = Slab("trigger_pid");
+    public static readonly FindingField TriggerComm = Slab("trigger_comm");
+    public static readonly FindingField LargestCaches = Slab("largest_caches");
+    public static readonly FindingField GrowingCaches = Slab("growing_caches");
+    public static readonly FindingField Attribution = Slab("attribution");
+    public static readonly FindingField Refused = Slab("refused");
+    public static readonly FindingField RefusedTotal = Slab("refused_total");
+
+    // the tracer itself
+    public static readonly FindingField From = Overhead("from");
+    public static readonly FindingField To = Overhead("to", "detail_level");
+    public static readonly FindingField SamplesPerSecond = Overhead("samples_per_second");
+    public static readonly FindingField Dropped = Overhead("dropped");
+    public static readonly FindingField BudgetPerSecond = Overhead("budget_per_second");
+    public static readonly FindingField DroppedTotal = Overhead("dropped_total");
+    public static readonly FindingField DroppedTotalPerCpu = Overhead("dropped_total_per_cpu");
+
+    private static FindingField Tcp(string json, string? attribute = null) => new(json, "tracer.tcp." + (attribute ?? json));
+
+    private static FindingField Slab(string json, string? attribute = null) => new(json, "tracer.slab." + (attribute ?? json));
+
+    private static FindingField Overhead(string json, string? attribute = null) => new(json, "tracer.overhead." + (attribute ?? json));
+}

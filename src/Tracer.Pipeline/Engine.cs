@@ -1,0 +1,197 @@
+using Microsoft.Extensions.Logging;
+using Tracer.Analysis.Findings;
+using Tracer.Analysis.Overhead;
+using Tracer.Analysis.Slab;
+using Tracer.Analysis.Tcp;
+using Tracer.Bpf.Slab;
+using Tracer.Pipeline.Sources;
+
+namespace Tracer.Pipeline;
+
+public sealed record EngineOptions
+{
+    /// <summary>How often, on the source's clock, the analyzers are ticked, the load read, the slab interval taken and the sinks' state refreshed.</summary>
+    public TimeSpan Housekeeping { get; init; } = TimeSpan.FromSeconds(1);
+
+    public TcpWindowAnalyzerOptions TcpAnalysis { get; init; } = new();
+
+    public SlabAnalyzerOptions SlabAnalysis { get; init; } = new();
+
+    /// <summary>Overhead control of the always-on mode; null: the kernel sends full detail throughout.</summary>
+    public OverheadOptions? Overhead { get; init; }
+
+    /// <summary>Ends the trace early when true, checked before every poll (attach: every connection judged).</summary>
+    public Func<bool>? Done { get; init; }
+}
+
+/// <param name="Samples">TCP samples the analysis saw.</param>
+/// <param name="Stuck">Stuck verdicts (<see cref="FindingKind.Stuck"/>) among the findings.</param>
+/// <param name="ShortZeroWindows">Zero-window episodes that ended before they were worth reporting.</param>
+public sealed record EngineResult(ulong Samples, LoadState Load, int Stuck, long ShortZeroWindows);
+
+/// <summary>
+/// The one loop of the tool: samples from a source → the analyzers → findings → the sinks,
+/// until the stop signal, the source's end, or <see cref="EngineOptions.Done"/>. Live tracing and
+/// replay run it alike; only the source differs. Open zero-window episodes are reported at the end,
+/// also when a source fails midway, so nothing already seen is lost.
+/// </summary>
+public sealed class Engine(EngineOptions options, IFindingSink sink, ILogger logger)
+{
+    private readonly Tally tally = new(sink);
+    private TcpWindowAnalyzer? tcpAnalyzer;
+    private SlabGrowthAnalyzer? slabAnalyzer;
+    private OverheadGovernor? governor;
+    private AttributionSwitch? attribution;
+    private SlabState? slabState;
+    private LoadState load = LoadState.Empty;
+    private ulong samples;
+    private ulong reportedDrops;
+    private ulong reportedFull;
+
+    public EngineResult Run(ITcpSampleSource? tcp, SlabSource? slab, StopSignal stop)
+    {
+        ArgumentNullException.ThrowIfNull(stop);
+        if (tcp is null && slab is null)
+        {
+            throw new ArgumentException("the engine needs a TCP or a slab source");
+        }
+
+        tcpAnalyzer = tcp is null ? null : new TcpWindowAnalyzer(tally, options.TcpAnalysis);
+        governor = tcp is null || options.Overhead is null ? null : new OverheadGovernor(tally, options.Overhead);
+        if (slab is not null)
+        {
+            slabAnalyzer = new SlabGrowthAnalyzer(tally, options.SlabAnalysis);
+            attribution = slab.Attribution == SlabAttribution.OnGrowth ? new AttributionSwitch() : null;
+            ObserveSlab(slab, Clock.MonotonicNowNsUnsigned);
+        }
+
+        ulong Now() => tcp?.NowNs ?? Clock.MonotonicNowNsUnsigned;
+        var periodNs = (ulong)options.Housekeeping.Ticks * TimeSpan.NanosecondsPerTick;
+        var nextHousekeeping = Now() + periodNs;
+        try
+        {
+            var more = true;
+            while (more && !stop.IsStopRequested && options.Done?.Invoke() != true)
+            {
+                var untilHousekeeping = (int)Math.Min(100, (nextHousekeeping - Math.Min(nextHousekeeping, Now())) / 1_000_000);
+                var wait = stop.PollTimeoutMs(untilHousekeeping);
+                if (tcp is not null)
+                {
+                    more = tcp.Poll(wait, OnSample);
+                }
+                else
+                {
+                    slab!.PollOom(wait, OnOom);
+                }
+
+                var now = Now();
+                if (now >= nextHousekeeping)
+                {
+                    nextHousekeeping = now + periodNs;
+                    Housekeeping(tcp, slab, now);
+                }
+            }
+
+            // what the kernel queued before detaching
+            tcp?.Drain(OnSample);
+        }
+        finally
+        {
+            tcpAnalyzer?.Flush(Now());
+        }
+
+        Housekeeping(tcp, slab, Now());
+        if (tcpAnalyzer is not null)
+        {
+            logger.LogInformation("{Samples} samples, {Dropped} dropped ({PerCpu}), {Suppressed} suppressed, {Short} zero-window blips under the report threshold",
+                samples, load.Dropped, load.DroppedByCpu, load.Suppressed, tcpAnalyzer.ShortEpisodes);
+        }
+
+        return new EngineResult(samples, load, tally.Stuck, tcpAnalyzer?.ShortEpisodes ?? 0);
+
+        void OnSample(in TcpSample sample)
+        {
+            samples++;
+            tally.Sample(sample);
+            tcpAnalyzer!.Observe(sample);
+        }
+
+        void OnOom(OomVictim victim) => tally.Emit(slabAnalyzer!.Oom(victim, slab!.Snapshot(Clock.MonotonicNowNsUnsigned)));
+    }
+
+    private void Housekeeping(ITcpSampleSource? tcp, SlabSource? slab, ulong nowNs)
+    {
+        if (tcp is not null)
+        {
+            tcpAnalyzer!.Tick(nowNs);
+            tcpAnalyzer.ExpireIdle(nowNs);
+            load = tcp.Load(samples);
+            if (governor?.Observe(nowNs, load) == true)
+            {
+                tcp.Detail = governor.Level;
+                load = load with { Level = governor.Level };
+            }
+
+            if (load.Dropped > reportedDrops)
+            {
+                tally.Emit(new DropsFinding(nowNs, load.Dropped - reportedDrops, load));
+                reportedDrops = load.Dropped;
+            }
+        }
+
+        if (slab is not null)
+        {
+            slab.PollOom(0, victim => tally.Emit(slabAnalyzer!.Oom(victim, slab.Snapshot(Clock.MonotonicNowNsUnsigned))));
+            ObserveSlab(slab, Clock.MonotonicNowNsUnsigned);
+        }
+
+        tally.Tick(new TraceState(nowNs, samples, load, tcpAnalyzer, slabState));
+    }
+
+    private void ObserveSlab(SlabSource slab, ulong nowNs)
+    {
+        var interval = slab.Snapshot(nowNs);
+        slabAnalyzer!.Observe(interval);
+        if (attribution?.Observe(nowNs, slabAnalyzer.GrowingCaches) is { } step)
+        {
+            if (slab.Switch(step.On))
+            {
+                reportedFull = 0;
+                tally.Emit(step);
+            }
+            else
+            {
+                attribution.Refused(step);
+            }
+        }
+
+        var full = slab.AttributionFull;
+        if (full > reportedFull)
+        {
+            tally.Emit(new SlabAttributionFullFinding(nowNs, full - reportedFull, full, slab.SampleEvery));
+            reportedFull = full;
+        }
+
+        slabState = new SlabState(slabAnalyzer, interval, slab.PerObject, full);
+    }
+
+    /// <summary>Counts the stuck verdicts on their way to the sinks: they decide a command's exit status.</summary>
+    private sealed class Tally(IFindingSink sink) : IFindingSink
+    {
+        public int Stuck { get; private set; }
+
+        public void Emit(Finding finding)
+        {
+            if (finding.Kind == FindingKind.Stuck)
+            {
+                Stuck++;
+            }
+
+            sink.Emit(finding);
+        }
+
+        public void Sample(in TcpSample sample) => sink.Sample(sample);
+
+        public void Tick(TraceState state) => sink.Tick(state);
+    }
+}

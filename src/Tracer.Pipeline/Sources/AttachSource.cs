@@ -1,0 +1,109 @@
+using Microsoft.Extensions.Logging;
+using Tracer.Analysis.Overhead;
+using Tracer.Analysis.Tcp;
+using Tracer.Bpf;
+using Tracer.Bpf.Snapshot;
+using Tracer.Bpf.Tcp;
+
+namespace Tracer.Pipeline.Sources;
+
+/// <summary>
+/// The samples of <c>tracer attach</c>: first each snapshot socket's state as samples (a
+/// socket judged stuck from its snapshot is predicted stuck right after its samples), then,
+/// unless <c>watchLive</c> is false, the target's live samples until the engine stops;
+/// <c>beforeLive</c> hears how many zero-window connections the live phase waits on.
+/// </summary>
+public sealed class AttachSource(AttachSnapshot snapshot, SnapshotOutcome outcome, BpfSettings settings, bool watchLive, Action<int>? beforeLive, ILogger logger)
+    : ITcpSampleSource
+{
+    private readonly HashSet<ulong> known = snapshot.Judged.Select(j => j.Socket.Cookie).ToHashSet();
+    private readonly HashSet<int> pids = snapshot.Processes.Processes.Select(p => p.Pid).ToHashSet();
+    private bool seeded;
+    private TcpWindowTracer? live;
+    private TcpSampleHandler? forward;
+    private long liveSince;
+
+    public ulong NowNs => Clock.MonotonicNowNsUnsigned;
+
+    public DetailLevel Detail
+    {
+        set { }
+    }
+
+    /// <summary>How long the live phase has run.</summary>
+    public TimeSpan Watched => live is null ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Environment.TickCount64 - liveSince);
+
+    public bool Poll(int timeoutMs, TcpSampleHandler onSample)
+    {
+        if (!seeded)
+        {
+            Seed(onSample);
+            return true;
+        }
+
+        if (live is null)
+        {
+            if (!watchLive)
+            {
+                return false;
+            }
+
+            beforeLive?.Invoke(outcome.Waiting.Count);
+            liveSince = Environment.TickCount64;
+            // the kernel filters by comm and port; pids are matched here, since a socket
+            // shared by a parent and its child may be attributed to either
+            var options = new TcpTraceOptions { Filter = new TcpFilter { Comm = snapshot.Target.Comm, Port = snapshot.Target.Port } };
+            live = TcpWindowTracer.Start(settings, options, logger);
+        }
+
+        PollLive(timeoutMs, onSample);
+        return true;
+    }
+
+    public void Drain(TcpSampleHandler onSample)
+    {
+        if (!seeded)
+        {
+            Seed(onSample);
+        }
+        else if (live is not null)
+        {
+            PollLive(0, onSample);
+        }
+    }
+
+    public LoadState Load(ulong samples) => live?.Load(samples) ?? LoadState.Empty with { Samples = samples };
+
+    public void Dispose() => live?.Dispose();
+
+    private void Seed(TcpSampleHandler onSample)
+    {
+        seeded = true;
+        foreach (var j in snapshot.Judged)
+        {
+            foreach (var sample in j.Socket.ToSamples())
+            {
+                onSample(sample);
+            }
+
+            if (j.Verdict.Problem == SnapshotProblem.Stuck)
+            {
+                outcome.PredictedStuck(j.Socket.Cookie);
+            }
+        }
+    }
+
+    private void PollLive(int timeoutMs, TcpSampleHandler onSample)
+    {
+        forward = onSample;
+        live!.Poll(timeoutMs, OnLiveSample);
+    }
+
+    private void OnLiveSample(in TcpSample sample)
+    {
+        if (known.Contains(sample.Cookie) || !snapshot.Target.ByProcess || pids.Contains(sample.Pid))
+        {
+            forward!(sample);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+using Tracer.Analysis.Overhead;
+using Tracer.Bpf.Tcp;
+
+namespace Tracer.Pipeline.Sources;
+
+/// <summary>Where the engine's TCP samples come from: the kernel, a file, a socket snapshot.</summary>
+public interface ITcpSampleSource : IDisposable
+{
+    /// <summary>The source's clock: CLOCK_MONOTONIC now for a live source, the latest sample's time for a file.</summary>
+    ulong NowNs { get; }
+
+    /// <summary>Waits up to <paramref name="timeoutMs"/> and hands every sample that arrived to <paramref name="onSample"/>; false once the source has nothing more to give.</summary>
+    bool Poll(int timeoutMs, TcpSampleHandler onSample);
+
+    /// <summary>Hands over what is already queued, without waiting: called once before the engine stops.</summary>
+    void Drain(TcpSampleHandler onSample);
+
+    /// <summary>The totals of the source's load: <paramref name="samples"/> delivered, what the kernel held back or dropped.</summary>
+    LoadState Load(ulong samples);
+
+    /// <summary>How much detail the source sends (overhead control); a file ignores it.</summary>
+    DetailLevel Detail { set; }
+}
