@@ -20,6 +20,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "tracer_events.h"
+#include "tracer.bpf.h"
 
 #define STACK_DEPTH 32
 
@@ -90,14 +91,6 @@ struct {
 
 /* the ring buffer has no value type: this keeps struct slab_oom_event in the object's BTF */
 const struct slab_oom_event *oom_event_type __attribute__((unused));
-
-static __always_inline void count_stat(__u32 slot)
-{
-	__u64 *n = bpf_map_lookup_elem(&stats, &slot);
-
-	if (n)
-		*n += 1;
-}
 
 /* Fibonacci hashing: the high bits of the product depend on every bit of x */
 static __always_inline __u64 mix(__u64 x)
@@ -170,7 +163,7 @@ static __always_inline struct slab_cache_slot *cache_slot(const struct slab_cach
 		slot->key = *key;
 		return slot;
 	}
-	count_stat(SLAB_STAT_CACHE_TABLE_FULL);
+	percpu_count(&stats, SLAB_STAT_CACHE_TABLE_FULL);
 	return NULL;
 }
 
@@ -190,7 +183,7 @@ static __always_inline void remember(void *ctx, const void *ptr, const struct sl
 	bpf_get_current_comm(obj.comm, sizeof(obj.comm));
 	/* BPF_ANY: an address still in the table was freed by a path without a tracepoint */
 	if (bpf_map_update_elem(&outstanding, &addr, &obj, BPF_ANY)) {
-		count_stat(SLAB_STAT_ATTRIBUTION_FULL);
+		percpu_count(&stats, SLAB_STAT_ATTRIBUTION_FULL);
 		return;
 	}
 	slot->counts.sampled += 1;
@@ -430,7 +423,7 @@ static __always_inline void on_victim(struct task_struct *tsk, __u32 uid)
 	__u64 id = bpf_get_current_pid_tgid();
 
 	if (!ev) {
-		count_stat(SLAB_STAT_OOM_DROPPED);
+		percpu_count(&stats, SLAB_STAT_OOM_DROPPED);
 		return;
 	}
 	ev->ts_ns = bpf_ktime_get_ns();
@@ -466,7 +459,7 @@ int oom_victim_tp(struct trace_event_raw_mark_victim *args)
 	__u64 id = bpf_get_current_pid_tgid();
 
 	if (!ev) {
-		count_stat(SLAB_STAT_OOM_DROPPED);
+		percpu_count(&stats, SLAB_STAT_OOM_DROPPED);
 		return 0;
 	}
 	__builtin_memset(ev, 0, sizeof(*ev));

@@ -15,10 +15,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "tracer_events.h"
-
-#define AF_INET 2
-#define AF_INET6 10
-#define IPPROTO_TCP 6
+#include "tracer.bpf.h"
 
 /* filters and modes, set between open and load */
 const volatile __u32 filter_tgid = 0;
@@ -145,31 +142,9 @@ static __always_inline __u64 socket_cookie(struct sock *sk)
 	return cookie ? cookie : (__u64)(unsigned long)sk;
 }
 
-static __always_inline __u64 socket_inode(struct sock *sk, const int direct)
-{
-	struct socket *sock;
-
-	/* a walk from a trusted sk: a NULL on the way reads as 0 */
-	if (direct)
-		return sk->sk_socket->file->f_inode->i_ino;
-	sock = BPF_CORE_READ(sk, sk_socket);
-	if (!sock)
-		return 0;
-	return BPF_CORE_READ(sock, file, f_inode, i_ino);
-}
-
 static __always_inline __u64 socket_cgroup(struct sock *sk)
 {
 	return BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
-}
-
-static __always_inline void count(void *per_cpu_counter)
-{
-	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(per_cpu_counter, &zero);
-
-	if (n)
-		*n += 1;
 }
 
 /* the reasons that carry no verdict: sent only under TCP_DETAIL_FULL */
@@ -186,17 +161,10 @@ static __always_inline int verdict_only(void)
 	return level && *level == TCP_DETAIL_VERDICT;
 }
 
-/*
- * Field reads: plain loads through trusted BTF pointers where the attach
- * method gives them (tp_btf, fentry: a few ns each), CO-RE probe reads
- * elsewhere (tens of ns each). `direct` is a constant after inlining, so each
- * program keeps only one kind.
- */
-#define GET(direct, ptr, field) ((direct) ? (ptr)->field : BPF_CORE_READ(ptr, field))
-
 /* a plain load that the kernel guards like a probe read (PTR_UNTRUSTED): no helper call; Linux 6.2+ */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #define CAST(ptr, type) ((type *)bpf_rdonly_cast((ptr), bpf_core_type_id_kernel(type)))
+/* GET (tracer.bpf.h) for bitfields */
 #define GET_BITFIELD(direct, ptr, field) \
 	((direct) ? BPF_CORE_READ_BITFIELD(ptr, field) : BPF_CORE_READ_BITFIELD_PROBED(ptr, field))
 
@@ -318,7 +286,7 @@ static __always_inline int emit(void *ctx, struct sock *sk, const struct sk_buff
 	long err;
 
 	if (verdict_only() && !(reason & ~routine_reasons(st->zero_window))) {
-		count(&suppressed);
+		percpu_count(&suppressed, 0);
 		st->last_emit_ns = last_seen_ns(tp, direct); /* one suppressed heartbeat per interval, as FULL would send */
 		return 0;
 	}
@@ -340,16 +308,7 @@ static __always_inline int emit(void *ctx, struct sock *sk, const struct sk_buff
 	ev->bytes_acked = GET(direct, tp, bytes_acked);
 	ev->rcvd_at_wl1 = st->rcvd_at_wl1;
 	ev->sock_ino = own ? 0 : socket_inode(sk, direct);
-	family = GET(direct, sk, __sk_common.skc_family);
-	if (family == AF_INET6) {
-		BPF_CORE_READ_INTO(&ev->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(&ev->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
-	} else {
-		__builtin_memset(ev->saddr, 0, sizeof(ev->saddr));
-		__builtin_memset(ev->daddr, 0, sizeof(ev->daddr));
-		*(__u32 *)ev->saddr = GET(direct, sk, __sk_common.skc_rcv_saddr);
-		*(__u32 *)ev->daddr = GET(direct, sk, __sk_common.skc_daddr);
-	}
+	family = read_addresses(sk, &ev->saddr, &ev->daddr, direct);
 	ev->owner_tgid = own ? own->tgid : 0;
 	if (own)
 		__builtin_memcpy(ev->owner_comm, own->comm, TRACER_COMM_LEN);
@@ -387,7 +346,7 @@ static __always_inline int emit(void *ctx, struct sock *sk, const struct sk_buff
 	st->lost = 0;
 	return 0;
 lost:
-	count(&drops);
+	percpu_count(&drops, 0);
 	st->lost += 1;
 	/* a lost zero-window transition is emitted again by the next segment */
 	if (reason & (TCP_EMIT_ZERO_WND_ENTER | TCP_EMIT_ZERO_WND_LEAVE))
