@@ -22,7 +22,11 @@
 #include "tracer_events.h"
 #include "tracer.bpf.h"
 
-#define STACK_DEPTH 32
+/* user space reads the tables with these; kept in the BTF its mirrors are checked against */
+BTF_KEEP(enum slab_cache_key_kind, slab_cache_key_kind_type);
+BTF_KEEP(enum slab_stat, slab_stat_type);
+/* the ring buffer has no value type */
+BTF_KEEP(struct slab_oom_event, slab_oom_event_type);
 
 /* set between open and load */
 const volatile __u32 sample_threshold = 0xffffffff / 64; /* an address is sampled when its hash is below */
@@ -54,7 +58,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(max_entries, 4096);
 	__uint(key_size, sizeof(__u32));
-	__uint(value_size, STACK_DEPTH * sizeof(__u64));
+	__uint(value_size, TRACER_SLAB_STACK_DEPTH * sizeof(__u64));
 } stacks SEC(".maps");
 
 struct {
@@ -88,9 +92,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } free_counted SEC(".maps");
-
-/* the ring buffer has no value type: this keeps struct slab_oom_event in the object's BTF */
-const struct slab_oom_event *oom_event_type __attribute__((unused));
 
 /* Fibonacci hashing: the high bits of the product depend on every bit of x */
 static __always_inline __u64 mix(__u64 x)

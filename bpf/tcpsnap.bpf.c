@@ -12,6 +12,11 @@
 #include "tracer_events.h"
 #include "tracer.bpf.h"
 
+/* user space decodes the records with these; kept in the BTF its mirrors are checked against */
+BTF_KEEP(enum tcp_pending_timer, tcp_pending_timer_type);
+BTF_KEEP(enum tcp_snapshot_timer, tcp_snapshot_timer_type);
+BTF_KEEP(enum tracer_addr_family, tracer_addr_family_type);
+
 /* filters, set between open and load */
 const volatile __u16 filter_port = 0; /* local or peer port */
 const volatile __u8 filter_inodes = 0; /* only sockets whose inode is in target_inodes */

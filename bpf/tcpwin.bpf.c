@@ -17,6 +17,11 @@
 #include "tracer_events.h"
 #include "tracer.bpf.h"
 
+/* user space decodes the records with these; kept in the BTF its mirrors are checked against */
+BTF_KEEP(enum tcp_emit_reason, tcp_emit_reason_type);
+BTF_KEEP(enum tcp_pending_timer, tcp_pending_timer_type);
+BTF_KEEP(enum tracer_addr_family, tracer_addr_family_type);
+
 /* filters and modes, set between open and load */
 const volatile __u32 filter_tgid = 0;
 const volatile __u16 filter_port = 0; /* local or peer port */
@@ -94,7 +99,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u32); /* enum tcp_detail */
+	__type(value, enum tcp_detail);
 } detail SEC(".maps");
 
 /* samples not sent under TCP_DETAIL_VERDICT, per CPU */
@@ -156,7 +161,7 @@ static __always_inline __u32 routine_reasons(int at_zero_window)
 static __always_inline int verdict_only(void)
 {
 	__u32 zero = 0;
-	__u32 *level = bpf_map_lookup_elem(&detail, &zero);
+	enum tcp_detail *level = bpf_map_lookup_elem(&detail, &zero);
 
 	return level && *level == TCP_DETAIL_VERDICT;
 }

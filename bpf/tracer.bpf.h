@@ -19,6 +19,13 @@
  */
 #define GET(direct, ptr, field) ((direct) ? (ptr)->field : BPF_CORE_READ(ptr, field))
 
+/*
+ * Keeps a type in the object's BTF although no code of the object needs it
+ * there: the C# mirrors of tracer_events.h are checked against that BTF. A
+ * constant, so it lands in .rodata, which every program has anyway.
+ */
+#define BTF_KEEP(type, name) const type *const name __attribute__((unused)) = 0
+
 /* one more in slot `key` of a per-CPU array of __u64 counters: this CPU's copy, no other writer */
 static __always_inline void percpu_count(void *counters, __u32 key)
 {

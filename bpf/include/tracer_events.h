@@ -106,6 +106,7 @@ _Static_assert(sizeof(struct tcp_owner) == 20, "tcp_owner layout changed");
 /* ---- slab allocator (bpf/slab.bpf.c) ---- */
 
 #define TRACER_SLAB_NAME_LEN 32
+#define TRACER_SLAB_STACK_DEPTH 32 /* frames in an entry of the stacks map (slab_object.stack_id) */
 
 /* What identifies a cache in the kernel-side tables. */
 enum slab_cache_key_kind {
