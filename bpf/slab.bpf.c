@@ -20,8 +20,13 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "tracer_events.h"
+#include "tracer.bpf.h"
 
-#define STACK_DEPTH 32
+/* user space reads the tables with these; kept in the BTF its mirrors are checked against */
+BTF_KEEP(enum slab_cache_key_kind, slab_cache_key_kind_type);
+BTF_KEEP(enum slab_stat, slab_stat_type);
+/* the ring buffer has no value type */
+BTF_KEEP(struct slab_oom_event, slab_oom_event_type);
 
 /* set between open and load */
 const volatile __u32 sample_threshold = 0xffffffff / 64; /* an address is sampled when its hash is below */
@@ -53,7 +58,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(max_entries, 4096);
 	__uint(key_size, sizeof(__u32));
-	__uint(value_size, STACK_DEPTH * sizeof(__u64));
+	__uint(value_size, TRACER_SLAB_STACK_DEPTH * sizeof(__u64));
 } stacks SEC(".maps");
 
 struct {
@@ -87,17 +92,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } free_counted SEC(".maps");
-
-/* the ring buffer has no value type: this keeps struct slab_oom_event in the object's BTF */
-const struct slab_oom_event *oom_event_type __attribute__((unused));
-
-static __always_inline void count_stat(__u32 slot)
-{
-	__u64 *n = bpf_map_lookup_elem(&stats, &slot);
-
-	if (n)
-		*n += 1;
-}
 
 /* Fibonacci hashing: the high bits of the product depend on every bit of x */
 static __always_inline __u64 mix(__u64 x)
@@ -170,7 +164,7 @@ static __always_inline struct slab_cache_slot *cache_slot(const struct slab_cach
 		slot->key = *key;
 		return slot;
 	}
-	count_stat(SLAB_STAT_CACHE_TABLE_FULL);
+	percpu_count(&stats, SLAB_STAT_CACHE_TABLE_FULL);
 	return NULL;
 }
 
@@ -190,7 +184,7 @@ static __always_inline void remember(void *ctx, const void *ptr, const struct sl
 	bpf_get_current_comm(obj.comm, sizeof(obj.comm));
 	/* BPF_ANY: an address still in the table was freed by a path without a tracepoint */
 	if (bpf_map_update_elem(&outstanding, &addr, &obj, BPF_ANY)) {
-		count_stat(SLAB_STAT_ATTRIBUTION_FULL);
+		percpu_count(&stats, SLAB_STAT_ATTRIBUTION_FULL);
 		return;
 	}
 	slot->counts.sampled += 1;
@@ -430,7 +424,7 @@ static __always_inline void on_victim(struct task_struct *tsk, __u32 uid)
 	__u64 id = bpf_get_current_pid_tgid();
 
 	if (!ev) {
-		count_stat(SLAB_STAT_OOM_DROPPED);
+		percpu_count(&stats, SLAB_STAT_OOM_DROPPED);
 		return;
 	}
 	ev->ts_ns = bpf_ktime_get_ns();
@@ -466,7 +460,7 @@ int oom_victim_tp(struct trace_event_raw_mark_victim *args)
 	__u64 id = bpf_get_current_pid_tgid();
 
 	if (!ev) {
-		count_stat(SLAB_STAT_OOM_DROPPED);
+		percpu_count(&stats, SLAB_STAT_OOM_DROPPED);
 		return 0;
 	}
 	__builtin_memset(ev, 0, sizeof(*ev));

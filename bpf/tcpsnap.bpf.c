@@ -10,14 +10,12 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "tracer_events.h"
+#include "tracer.bpf.h"
 
-#define AF_INET6 10
-
-/* icsk_pending values, include/net/inet_connection_sock.h */
-#define ICSK_TIME_RETRANS 1
-#define ICSK_TIME_PROBE0 3
-#define ICSK_TIME_LOSS_PROBE 5
-#define ICSK_TIME_REO_TIMEOUT 6
+/* user space decodes the records with these; kept in the BTF its mirrors are checked against */
+BTF_KEEP(enum tcp_pending_timer, tcp_pending_timer_type);
+BTF_KEEP(enum tcp_snapshot_timer, tcp_snapshot_timer_type);
+BTF_KEEP(enum tracer_addr_family, tracer_addr_family_type);
 
 /* filters, set between open and load */
 const volatile __u16 filter_port = 0; /* local or peer port */
@@ -49,15 +47,15 @@ static __always_inline __u64 retransmit_timer_expiry(struct inet_connection_sock
 static __always_inline void read_timer(struct tcp_socket_snapshot *rec, struct sock *sk,
 				       struct inet_connection_sock *icsk, __u64 now)
 {
-	__u8 pending = BPF_CORE_READ(icsk, icsk_pending);
+	__u8 pending = BPF_CORE_READ(icsk, icsk_pending); /* ICSK_TIME_*: enum tcp_pending_timer */
 	__u64 expires = 0;
 
 	rec->pending = pending;
 	rec->timer = TCP_SNAP_TIMER_NONE;
-	if (pending == ICSK_TIME_RETRANS || pending == ICSK_TIME_REO_TIMEOUT || pending == ICSK_TIME_LOSS_PROBE) {
+	if (pending == TCP_TIMER_RETRANS || pending == TCP_TIMER_REO_TIMEOUT || pending == TCP_TIMER_LOSS_PROBE) {
 		rec->timer = TCP_SNAP_TIMER_RETRANS;
 		expires = retransmit_timer_expiry(icsk);
-	} else if (pending == ICSK_TIME_PROBE0) {
+	} else if (pending == TCP_TIMER_PROBE0) {
 		rec->timer = TCP_SNAP_TIMER_PERSIST;
 		expires = retransmit_timer_expiry(icsk);
 	} else if (BPF_CORE_READ(sk, sk_timer.entry.pprev)) { /* timer_pending(&sk->sk_timer) */
@@ -80,7 +78,6 @@ int snapshot_tcp(struct bpf_iter__tcp *ctx)
 	struct tcp_socket_snapshot rec = {};
 	struct inet_connection_sock *icsk;
 	struct tcp_sock *tp;
-	struct socket *sock;
 	struct sock *sk;
 	__u64 now;
 	__u32 now32;
@@ -97,8 +94,7 @@ int snapshot_tcp(struct bpf_iter__tcp *ctx)
 	rec.dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (filter_port && rec.sport != filter_port && rec.dport != filter_port)
 		return 0;
-	sock = BPF_CORE_READ(sk, sk_socket);
-	rec.sock_ino = sock ? BPF_CORE_READ(sock, file, f_inode, i_ino) : 0;
+	rec.sock_ino = socket_inode(sk, 0);
 	if (filter_inodes && !bpf_map_lookup_elem(&target_inodes, &rec.sock_ino))
 		return 0;
 
@@ -109,14 +105,7 @@ int snapshot_tcp(struct bpf_iter__tcp *ctx)
 	rec.cookie = bpf_get_socket_cookie(sk);
 	rec.bytes_received = BPF_CORE_READ(tp, bytes_received);
 	rec.bytes_acked = BPF_CORE_READ(tp, bytes_acked);
-	rec.family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	if (rec.family == AF_INET6) {
-		BPF_CORE_READ_INTO(&rec.saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(&rec.daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
-	} else {
-		BPF_CORE_READ_INTO((__u32 *)rec.saddr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO((__u32 *)rec.daddr, sk, __sk_common.skc_daddr);
-	}
+	rec.family = read_addresses(sk, &rec.saddr, &rec.daddr, 0);
 	rec.uid = ctx->uid;
 	rec.snd_una = BPF_CORE_READ(tp, snd_una);
 	rec.snd_nxt = BPF_CORE_READ(tp, snd_nxt);

@@ -15,10 +15,12 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "tracer_events.h"
+#include "tracer.bpf.h"
 
-#define AF_INET 2
-#define AF_INET6 10
-#define IPPROTO_TCP 6
+/* user space decodes the records with these; kept in the BTF its mirrors are checked against */
+BTF_KEEP(enum tcp_emit_reason, tcp_emit_reason_type);
+BTF_KEEP(enum tcp_pending_timer, tcp_pending_timer_type);
+BTF_KEEP(enum tracer_addr_family, tracer_addr_family_type);
 
 /* filters and modes, set between open and load */
 const volatile __u32 filter_tgid = 0;
@@ -97,7 +99,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u32); /* enum tcp_detail */
+	__type(value, enum tcp_detail);
 } detail SEC(".maps");
 
 /* samples not sent under TCP_DETAIL_VERDICT, per CPU */
@@ -145,31 +147,9 @@ static __always_inline __u64 socket_cookie(struct sock *sk)
 	return cookie ? cookie : (__u64)(unsigned long)sk;
 }
 
-static __always_inline __u64 socket_inode(struct sock *sk, const int direct)
-{
-	struct socket *sock;
-
-	/* a walk from a trusted sk: a NULL on the way reads as 0 */
-	if (direct)
-		return sk->sk_socket->file->f_inode->i_ino;
-	sock = BPF_CORE_READ(sk, sk_socket);
-	if (!sock)
-		return 0;
-	return BPF_CORE_READ(sock, file, f_inode, i_ino);
-}
-
 static __always_inline __u64 socket_cgroup(struct sock *sk)
 {
 	return BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
-}
-
-static __always_inline void count(void *per_cpu_counter)
-{
-	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(per_cpu_counter, &zero);
-
-	if (n)
-		*n += 1;
 }
 
 /* the reasons that carry no verdict: sent only under TCP_DETAIL_FULL */
@@ -181,22 +161,15 @@ static __always_inline __u32 routine_reasons(int at_zero_window)
 static __always_inline int verdict_only(void)
 {
 	__u32 zero = 0;
-	__u32 *level = bpf_map_lookup_elem(&detail, &zero);
+	enum tcp_detail *level = bpf_map_lookup_elem(&detail, &zero);
 
 	return level && *level == TCP_DETAIL_VERDICT;
 }
 
-/*
- * Field reads: plain loads through trusted BTF pointers where the attach
- * method gives them (tp_btf, fentry: a few ns each), CO-RE probe reads
- * elsewhere (tens of ns each). `direct` is a constant after inlining, so each
- * program keeps only one kind.
- */
-#define GET(direct, ptr, field) ((direct) ? (ptr)->field : BPF_CORE_READ(ptr, field))
-
 /* a plain load that the kernel guards like a probe read (PTR_UNTRUSTED): no helper call; Linux 6.2+ */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #define CAST(ptr, type) ((type *)bpf_rdonly_cast((ptr), bpf_core_type_id_kernel(type)))
+/* GET (tracer.bpf.h) for bitfields */
 #define GET_BITFIELD(direct, ptr, field) \
 	((direct) ? BPF_CORE_READ_BITFIELD(ptr, field) : BPF_CORE_READ_BITFIELD_PROBED(ptr, field))
 
@@ -318,7 +291,7 @@ static __always_inline int emit(void *ctx, struct sock *sk, const struct sk_buff
 	long err;
 
 	if (verdict_only() && !(reason & ~routine_reasons(st->zero_window))) {
-		count(&suppressed);
+		percpu_count(&suppressed, 0);
 		st->last_emit_ns = last_seen_ns(tp, direct); /* one suppressed heartbeat per interval, as FULL would send */
 		return 0;
 	}
@@ -340,16 +313,7 @@ static __always_inline int emit(void *ctx, struct sock *sk, const struct sk_buff
 	ev->bytes_acked = GET(direct, tp, bytes_acked);
 	ev->rcvd_at_wl1 = st->rcvd_at_wl1;
 	ev->sock_ino = own ? 0 : socket_inode(sk, direct);
-	family = GET(direct, sk, __sk_common.skc_family);
-	if (family == AF_INET6) {
-		BPF_CORE_READ_INTO(&ev->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(&ev->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
-	} else {
-		__builtin_memset(ev->saddr, 0, sizeof(ev->saddr));
-		__builtin_memset(ev->daddr, 0, sizeof(ev->daddr));
-		*(__u32 *)ev->saddr = GET(direct, sk, __sk_common.skc_rcv_saddr);
-		*(__u32 *)ev->daddr = GET(direct, sk, __sk_common.skc_daddr);
-	}
+	family = read_addresses(sk, &ev->saddr, &ev->daddr, direct);
 	ev->owner_tgid = own ? own->tgid : 0;
 	if (own)
 		__builtin_memcpy(ev->owner_comm, own->comm, TRACER_COMM_LEN);
@@ -387,7 +351,7 @@ static __always_inline int emit(void *ctx, struct sock *sk, const struct sk_buff
 	st->lost = 0;
 	return 0;
 lost:
-	count(&drops);
+	percpu_count(&drops, 0);
 	st->lost += 1;
 	/* a lost zero-window transition is emitted again by the next segment */
 	if (reason & (TCP_EMIT_ZERO_WND_ENTER | TCP_EMIT_ZERO_WND_LEAVE))

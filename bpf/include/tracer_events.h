@@ -37,14 +37,20 @@ enum tcp_detail {
 	TCP_DETAIL_VERDICT = 1,
 };
 
-/* icsk_pending: which retransmit-class timer is armed (ICSK_TIME_*). */
+/* icsk_pending: which retransmit-class timer is armed (ICSK_TIME_*, include/net/inet_connection_sock.h). */
 enum tcp_pending_timer {
 	TCP_TIMER_NONE = 0,
-	TCP_TIMER_RETRANS = 1,
-	TCP_TIMER_DACK = 2,
-	TCP_TIMER_PROBE0 = 3,
-	TCP_TIMER_LOSS_PROBE = 5,
-	TCP_TIMER_REO_TIMEOUT = 6,
+	TCP_TIMER_RETRANS = 1, /* ICSK_TIME_RETRANS */
+	TCP_TIMER_DACK = 2, /* ICSK_TIME_DACK */
+	TCP_TIMER_PROBE0 = 3, /* ICSK_TIME_PROBE0 */
+	TCP_TIMER_LOSS_PROBE = 5, /* ICSK_TIME_LOSS_PROBE */
+	TCP_TIMER_REO_TIMEOUT = 6, /* ICSK_TIME_REO_TIMEOUT */
+};
+
+/* The records' family field: the kernel's address families (include/linux/socket.h). */
+enum tracer_addr_family {
+	TRACER_AF_INET = 2, /* AF_INET */
+	TRACER_AF_INET6 = 10, /* AF_INET6 */
 };
 
 /*
@@ -70,7 +76,7 @@ struct tcp_window_event {
 	__u32 seg_seq; /* TCP_SKB_CB(skb)->seq: tcp_ack()'s ack_seq */
 	__u32 seg_ack; /* TCP_SKB_CB(skb)->ack_seq: tcp_ack()'s ack */
 	__u32 reason; /* enum tcp_emit_reason bits */
-	__u16 family; /* AF_INET or AF_INET6 */
+	__u16 family; /* enum tracer_addr_family */
 	__u16 sport; /* host byte order */
 	__u16 dport; /* host byte order */
 	__u16 seg_win; /* raw window field of the segment, host byte order */
@@ -100,6 +106,7 @@ _Static_assert(sizeof(struct tcp_owner) == 20, "tcp_owner layout changed");
 /* ---- slab allocator (bpf/slab.bpf.c) ---- */
 
 #define TRACER_SLAB_NAME_LEN 32
+#define TRACER_SLAB_STACK_DEPTH 32 /* frames in an entry of the stacks map (slab_object.stack_id) */
 
 /* What identifies a cache in the kernel-side tables. */
 enum slab_cache_key_kind {
@@ -227,7 +234,7 @@ struct tcp_socket_snapshot {
 	__u32 last_send_age; /* jiffies since data was last sent (lsndtime) */
 	__u32 last_recv_age; /* jiffies since data was last received (icsk_ack.lrcvtime) */
 	__u32 last_ack_age; /* jiffies since an ACK was last processed (rcv_tstamp) */
-	__u16 family; /* AF_INET or AF_INET6 */
+	__u16 family; /* enum tracer_addr_family */
 	__u16 sport; /* host byte order */
 	__u16 dport; /* host byte order */
 	__u8 state; /* TCP_ESTABLISHED … (include/net/tcp_states.h) */

@@ -11,7 +11,6 @@ namespace Tracer.Interop;
 /// </summary>
 public sealed unsafe class BpfObject : IDisposable
 {
-    private const uint BtfKindDatasec = 15;
     private readonly BpfObjectHandle handle;
 
     private BpfObject(BpfObjectHandle handle, string name)
@@ -141,27 +140,14 @@ public sealed unsafe class BpfObject : IDisposable
 
     private (int Offset, int Size) FindRodataVariable(string name)
     {
-        var btf = LibBpf.bpf_object__btf(Pointer);
-        if (btf == null)
-        {
-            throw new BpfException("bpf_object__btf", Errno.ENODATA, Name);
-        }
-
-        using var section = new Utf8String(".rodata");
-        var id = LibBpf.btf__find_by_name_kind(btf, section.Pointer, BtfKindDatasec);
-        if (id < 0)
-        {
-            throw new BpfException("btf__find_by_name_kind", -id, $"{Name}: .rodata");
-        }
-
-        var datasec = LibBpf.btf__type_by_id(btf, (uint)id);
-        var count = (int)(datasec->info & 0xffff);
+        var btf = BtfTypes.Of(this);
+        var datasec = BtfTypes.Find(btf, ".rodata", BtfKind.Datasec, $"{Name}: .rodata");
+        var count = BtfTypes.Vlen(datasec);
         var vars = (btf_var_secinfo*)(datasec + 1);
         for (var i = 0; i < count; i++)
         {
             var variable = LibBpf.btf__type_by_id(btf, vars[i].type);
-            var varName = Marshal.PtrToStringUTF8((IntPtr)LibBpf.btf__name_by_offset(btf, variable->name_off));
-            if (varName == name)
+            if (BtfTypes.Name(btf, variable->name_off) == name)
             {
                 return ((int)vars[i].offset, (int)vars[i].size);
             }

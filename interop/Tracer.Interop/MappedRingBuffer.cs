@@ -18,9 +18,9 @@ public sealed unsafe class MappedRingBuffer : IEventSource
     private const int EpollCloexec = 0x80000;
     private const int EpollCtlAdd = 1;
     private const uint EpollIn = 0x001;
-    private const uint BusyBit = 1u << 31;
-    private const uint DiscardBit = 1u << 30;
-    private const int HeaderSize = 8;
+    internal const uint BusyBit = 1u << 31; // BPF_RINGBUF_BUSY_BIT
+    internal const uint DiscardBit = 1u << 30; // BPF_RINGBUF_DISCARD_BIT
+    internal const int HeaderSize = 8; // BPF_RINGBUF_HDR_SZ
 
     private readonly RecordHandler handler;
     private readonly MemoryMapping consumer;

@@ -45,6 +45,7 @@ public struct SlabCacheSlot
 [StructLayout(LayoutKind.Sequential)]
 public unsafe struct SlabCacheInfo
 {
+    /// <summary><c>TRACER_SLAB_NAME_LEN</c>.</summary>
     public const int NameLength = 32;
 
     public ulong object_size;
@@ -55,6 +56,9 @@ public unsafe struct SlabCacheInfo
 [StructLayout(LayoutKind.Sequential)]
 public unsafe struct SlabObject
 {
+    /// <summary><c>TRACER_SLAB_STACK_DEPTH</c>: frames in the entry of the <c>stacks</c> map that <see cref="stack_id"/> names.</summary>
+    public const int StackDepth = 32;
+
     public ulong alloc_ns;
     public SlabCacheKey cache;
     public uint tgid;

@@ -5,6 +5,9 @@ namespace Tracer.Interop.Events;
 /// <summary>Walking the keys of the slab program's hash maps (bpf_map__get_next_key).</summary>
 public static unsafe class SlabMaps
 {
+    /// <summary>Offset of <c>recursion_misses</c> in the UAPI <c>struct bpf_prog_info</c>, whose fields are only ever appended.</summary>
+    internal const int RecursionMissesOffset = 208;
+
     /// <summary>
     /// Every key present when the walk passes it. The kernel may insert or delete
     /// while we walk: a key deleted under us restarts nothing, it is simply absent.
@@ -40,11 +43,10 @@ public static unsafe class SlabMaps
     public static ulong RecursionMisses(this BpfProgram program)
     {
         const int infoSize = 256;
-        const int recursionMissesOffset = 208; // UAPI struct bpf_prog_info: fields are only ever appended
         var info = stackalloc byte[infoSize];
         new Span<byte>(info, infoSize).Clear();
         var length = (uint)infoSize;
         Errno.Check(LibBpf.bpf_obj_get_info_by_fd(program.Fd, info, &length), "bpf_obj_get_info_by_fd", program.Name);
-        return length >= recursionMissesOffset + sizeof(ulong) ? *(ulong*)(info + recursionMissesOffset) : 0;
+        return length >= RecursionMissesOffset + sizeof(ulong) ? *(ulong*)(info + RecursionMissesOffset) : 0;
     }
 }

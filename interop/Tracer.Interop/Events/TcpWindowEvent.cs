@@ -10,6 +10,7 @@ namespace Tracer.Interop.Events;
 [StructLayout(LayoutKind.Sequential)]
 public unsafe struct TcpWindowEvent
 {
+    /// <summary><c>TRACER_COMM_LEN</c>.</summary>
     public const int CommLength = 16;
 
     public ulong ts_ns;

@@ -31,7 +31,6 @@ public sealed class SlabTracer : IDisposable
 {
     private const string SlabinfoPath = "/proc/slabinfo";
     private const string MeminfoPath = "/proc/meminfo";
-    private const int StackDepth = 32;
     private readonly LoadedComponent component;
     private readonly SlabTraceOptions options;
     private readonly BpfMap caches;
@@ -286,7 +285,7 @@ public sealed class SlabTracer : IDisposable
             return known;
         }
 
-        Span<ulong> ips = stackalloc ulong[StackDepth];
+        Span<ulong> ips = stackalloc ulong[SlabObject.StackDepth];
         if (!stacks.TryLookup((uint)stackId, MemoryMarshal.AsBytes(ips)))
         {
             return [];

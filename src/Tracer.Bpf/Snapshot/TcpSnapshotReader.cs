@@ -24,7 +24,6 @@ public static class TcpSnapshotReader
 {
     public const string ObjectName = "tcpsnap";
     public const string ProgramName = "snapshot_tcp";
-    private const ushort AfInet6 = 10;
 
     public static TcpSnapshot Take(BpfSettings settings, SnapshotTarget target, TargetProcesses processes, ILogger logger)
     {
@@ -87,7 +86,7 @@ public static class TcpSnapshotReader
 
     private static unsafe SnapshotSocket ToSocket(in TcpSocketSnapshot r, SocketOwner owner, int hz)
     {
-        var family = r.family == AfInet6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
+        var family = r.family == (ushort)LinuxAddressFamily.Inet6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
         Endpoints endpoints;
         fixed (byte* saddr = r.saddr, daddr = r.daddr)
         {

@@ -14,8 +14,6 @@ namespace Tracer.Bpf.Tcp;
 /// </summary>
 public sealed class TcpEventDecoder
 {
-    private const ushort AfInet6 = 10;
-
     /// <summary>As many connections as the kernel tracks (the conns map); past it the cache starts over.</summary>
     private const int MaxInterned = 65536;
     private readonly Dictionary<ulong, (uint Tgid, string Comm)> commByCookie = [];
@@ -33,7 +31,7 @@ public sealed class TcpEventDecoder
         }
 
         var ev = MemoryMarshal.Read<TcpWindowEvent>(record);
-        var family = ev.family == AfInet6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
+        var family = ev.family == (ushort)LinuxAddressFamily.Inet6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
         var endpoints = Endpoints.FromBytes(family, new ReadOnlySpan<byte>(ev.saddr, 16), ev.sport, new ReadOnlySpan<byte>(ev.daddr, 16), ev.dport);
         socketInode = ev.sock_ino;
         sample = new TcpSample

@@ -49,8 +49,6 @@ public delegate void TcpSampleHandler(in TcpSample sample);
 /// </summary>
 public sealed class TcpWindowTracer : IDisposable
 {
-    private const ushort AfInet = 2;
-    private const ushort AfInet6 = 10;
     private const EmitReason VerdictReasons =
         EmitReason.ZeroWindowEnter | EmitReason.ZeroWindowLeave | EmitReason.Wl1Lag | EmitReason.UpdateIgnored | EmitReason.Probes;
     private readonly LoadedComponent component;
@@ -174,8 +172,8 @@ public sealed class TcpWindowTracer : IDisposable
         obj.SetConstant("filter_port", f.Port ?? 0);
         obj.SetConstant("filter_family", f.Family switch
         {
-            AddressFamily.InterNetwork => AfInet,
-            AddressFamily.InterNetworkV6 => AfInet6,
+            AddressFamily.InterNetwork => (ushort)LinuxAddressFamily.Inet,
+            AddressFamily.InterNetworkV6 => (ushort)LinuxAddressFamily.Inet6,
             _ => (ushort)0,
         });
         obj.SetConstant("filter_cgroup", f.CgroupId ?? 0);
