@@ -38,6 +38,24 @@ public sealed class SlabTests(ITestOutputHelper output)
     }
 
     [KernelFact]
+    public void PipedOutputPrintsATableOfTheFastestGrowingCachesEveryInterval()
+    {
+        var result = TracerProcess.Run("slab", "--interval", "0.5", "--top", "5", "--duration", "2.2");
+        output.WriteLine(result.Stdout + result.Stderr);
+
+        Assert.Equal(0, result.ExitCode);
+        var tables = result.Stdout.Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.InRange(tables.Length, 3, 6);
+        Assert.All(tables, table =>
+        {
+            var lines = table.Split('\n');
+            Assert.Matches(@"^\d\d:\d\d:\d\d SUnreclaim \S+ \S+, sampling 1/64$", lines[0]);
+            Assert.StartsWith("CACHE ", lines[1], StringComparison.Ordinal);
+            Assert.InRange(lines.Length - 2, 1, 5);
+        });
+    }
+
+    [KernelFact]
     public void HeldSocketsTopTheGrowthListAndTheGrowthReversesWhenTheyClose()
     {
         const int Sockets = 30_000;
