@@ -20,7 +20,7 @@ public sealed record EngineOptions
     /// <summary>Overhead control of the always-on mode; null: the kernel sends full detail throughout.</summary>
     public OverheadOptions? Overhead { get; init; }
 
-    /// <summary>Ends the trace early when true, checked before every poll (attach: every connection judged).</summary>
+    /// <summary>Ends the trace early when true, checked after every poll (attach: every connection judged).</summary>
     public Func<bool>? Done { get; init; }
 }
 
@@ -66,12 +66,19 @@ public sealed class Engine(EngineOptions options, IFindingSink sink, ILogger log
         }
 
         ulong Now() => tcp?.NowNs ?? Clock.MonotonicNowNsUnsigned;
+        if (tcp is not null)
+        {
+            // the overhead control's baseline: a burst within the first period counts
+            load = tcp.Load(0);
+            governor?.Observe(Now(), load);
+        }
+
         var periodNs = (ulong)options.Housekeeping.Ticks * TimeSpan.NanosecondsPerTick;
         var nextHousekeeping = Now() + periodNs;
         try
         {
             var more = true;
-            while (more && !stop.IsStopRequested && options.Done?.Invoke() != true)
+            while (more && !stop.IsStopRequested)
             {
                 var untilHousekeeping = (int)Math.Min(100, (nextHousekeeping - Math.Min(nextHousekeeping, Now())) / 1_000_000);
                 var wait = stop.PollTimeoutMs(untilHousekeeping);
@@ -89,6 +96,11 @@ public sealed class Engine(EngineOptions options, IFindingSink sink, ILogger log
                 {
                     nextHousekeeping = now + periodNs;
                     Housekeeping(tcp, slab, now);
+                }
+
+                if (options.Done?.Invoke() == true)
+                {
+                    break;
                 }
             }
 
