@@ -2,7 +2,7 @@ namespace Tracer.Telemetry;
 
 /// <summary>
 /// Attribute names: OpenTelemetry semantic conventions where one exists, the
-/// <c>tracer.*</c> namespace for the rest.
+/// <c>tracer.*</c> namespace for the rest. No unit in a name: sizes are bytes, times seconds.
 /// </summary>
 public static class TelemetryAttributes
 {
@@ -15,7 +15,9 @@ public static class TelemetryAttributes
     public const string ProcessPid = "process.pid";
     public const string ProcessExecutableName = "process.executable.name";
     public const string HostName = "host.name";
+    public const string ProcessCommand = "process.command";
     public const string CpuLogicalNumber = "cpu.logical_number";
+    public const string SystemMemoryLinuxSlabState = "system.memory.linux.slab.state";
     public const string ServiceName = "service.name";
 
     public const string FindingKind = "tracer.finding.kind";
@@ -35,9 +37,9 @@ public static class TelemetryAttributes
     public const string TcpSegAck = "tracer.tcp.seg_ack";
     public const string TcpSegWin = "tracer.tcp.seg_win";
     public const string TcpNwin = "tracer.tcp.nwin";
-    public const string TcpUnsentBytes = "tracer.tcp.unsent_bytes";
-    public const string TcpWl1LagBytes = "tracer.tcp.wl1_lag_bytes";
-    public const string TcpWl1LagThresholdBytes = "tracer.tcp.wl1_lag_threshold_bytes";
+    public const string TcpUnsentBytes = "tracer.tcp.unsent";
+    public const string TcpWl1LagBytes = "tracer.tcp.wl1_lag";
+    public const string TcpWl1LagThresholdBytes = "tracer.tcp.wl1_lag_threshold";
     public const string TcpWrapDistance = "tracer.tcp.wrap_distance";
     public const string TcpIgnoreCause = "tracer.tcp.ignore_cause";
     public const string TcpDurationIsLowerBound = "tracer.tcp.duration_is_lower_bound";
@@ -51,12 +53,12 @@ public static class TelemetryAttributes
     public const string TcpTrackingEnd = "tracer.tcp.tracking_end";
 
     public const string SlabCache = "tracer.slab.cache";
-    public const string SlabGrowthObjects = "tracer.slab.growth_objects";
-    public const string SlabGrowthBytes = "tracer.slab.growth_bytes";
-    public const string SlabObjectsPerSecond = "tracer.slab.objects_per_second";
-    public const string SlabBytesPerSecond = "tracer.slab.bytes_per_second";
-    public const string SlabMeanOutstandingAgeSeconds = "tracer.slab.mean_outstanding_age_s";
-    public const string SlabSUnreclaimDeltaKb = "tracer.slab.sunreclaim_delta_kb";
+    public const string SlabGrowthObjects = "tracer.slab.growth.object_count";
+    public const string SlabGrowthBytes = "tracer.slab.growth.size";
+    public const string SlabObjectsPerSecond = "tracer.slab.growth.object_rate";
+    public const string SlabBytesPerSecond = "tracer.slab.growth.size_rate";
+    public const string SlabMeanOutstandingAgeSeconds = "tracer.slab.outstanding_age.mean";
+    public const string SlabSUnreclaimDelta = "tracer.slab.sunreclaim_delta";
     public const string SlabTopStacks = "tracer.slab.top_stacks";
     public const string SlabTopStackObjects = "tracer.slab.top_stack_objects";
     public const string SlabTopStackComms = "tracer.slab.top_stack_comms";

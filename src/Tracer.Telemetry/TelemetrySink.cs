@@ -15,12 +15,13 @@ namespace Tracer.Telemetry;
 /// first zero window to its end (kernel timestamps, converted by <paramref name="wallClock"/>),
 /// with events for ignored window updates and the stuck verdict; a <c>slab.leak_suspect</c>
 /// span covers the growth streak. Every finding is also counted and logged to
-/// <paramref name="findingLog"/>, inside its episode's trace when it has one.
-/// Called on the analyzer's thread.
+/// <paramref name="findingLog"/>, inside its episode's trace when it has one. Owners' executable
+/// names come from <paramref name="executables"/> (/proc by default). Called on the analyzer's thread.
 /// </summary>
-public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wallClock) : IFindingSink, ISlabFindingSink
+public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wallClock, ExecutableNames? executables = null) : IFindingSink, ISlabFindingSink
 {
     private readonly Dictionary<ulong, Activity> episodes = [];
+    private readonly ExecutableNames executableNames = executables ?? ExecutableNames.Proc;
     private ulong lastTickNs;
 
     /// <summary>Zero-window spans started and not yet ended.</summary>
@@ -204,7 +205,7 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
         };
         if (leak.SUnreclaimDeltaKb is { } kb)
         {
-            tags.Add(new(SlabSUnreclaimDeltaKb, kb));
+            tags.Add(new(SlabSUnreclaimDelta, kb * 1024));
         }
 
         var start = leak.TimestampNs - Math.Min(leak.TimestampNs, leak.StreakNs);
@@ -258,7 +259,7 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
         TracerTelemetry.ZeroWindowDuration.Record(e.DurationNs / 1e9, new(NetworkType, NetworkTypeOf(endpoints)), new(TcpStuck, stuck));
 
     /// <summary>The connection's attributes: transport, addresses and ports, and the owning process when known.</summary>
-    internal static List<KeyValuePair<string, object?>> ConnectionAttributes(Finding f)
+    private List<KeyValuePair<string, object?>> ConnectionAttributes(Finding f)
     {
         var attributes = new List<KeyValuePair<string, object?>>(12)
         {
@@ -273,7 +274,12 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
         if (f.Pid > 0)
         {
             attributes.Add(new(ProcessPid, (long)f.Pid));
-            attributes.Add(new(ProcessExecutableName, f.Comm));
+            if (executableNames.Of(f.Pid, f.Comm) is { } executable)
+            {
+                attributes.Add(new(ProcessExecutableName, executable));
+            }
+
+            attributes.Add(new(ProcessCommand, f.Comm));
         }
 
         if (f.PossiblyIncomplete)
