@@ -29,7 +29,7 @@ public sealed class OtlpExportTests
         Assert.InRange(duration.TotalMilliseconds, stall.TotalMilliseconds * 0.9, stall.TotalMilliseconds * 1.1);
 
         var metrics = peer.MetricNames().ToHashSet();
-        foreach (var name in new[] { "tracer.tcp.zero_window.episodes", "tracer.tcp.zero_window.duration", "tracer.tcp.stalls.active", "tracer.events", "tracer.events.dropped", "tracer.tcp.wl1_lag.max" })
+        foreach (var name in new[] { "tracer.tcp.zero_window.episodes", "tracer.tcp.zero_window.duration", "tracer.tcp.zero_window.active", "tracer.event.count", "tracer.event.dropped", "tracer.tcp.max_wl1_lag" })
         {
             Assert.Contains(name, metrics);
         }
@@ -90,7 +90,8 @@ public sealed class OtlpExportTests
         Assert.Equal("127.0.0.1", OtlpJsonRead.Attribute(span, "network.peer.address"));
         Assert.Equal(serverPort.ToString(), OtlpJsonRead.Attribute(span, "network.peer.port"));
         Assert.Equal(Environment.ProcessId.ToString(), OtlpJsonRead.Attribute(span, "process.pid"));
-        Assert.Equal(File.ReadAllText("/proc/self/comm").TrimEnd('\n'), OtlpJsonRead.Attribute(span, "process.executable.name"));
+        Assert.Equal(Path.GetFileName(new FileInfo("/proc/self/exe").LinkTarget), OtlpJsonRead.Attribute(span, "process.executable.name"));
+        Assert.Equal(File.ReadAllText("/proc/self/comm").TrimEnd('\n'), OtlpJsonRead.Attribute(span, "process.command"));
         Assert.NotNull(OtlpJsonRead.Attribute(span, "tracer.tcp.advertised_window_max"));
     }
 
