@@ -59,6 +59,16 @@ public sealed class TelemetryPipeline : IDisposable
             .Services.ConfigureOpenTelemetryLoggerProvider(provider => provider
                 .ConfigureResource(DescribeHost)
                 .AddTracerExporter(settings, health)));
+
+        // each exported signal's lost counter starts at 0: a first loss is then an increase, not a new series
+        foreach (var (signal, exported) in new[] { ("spans", settings.ExportTraces), ("metrics", settings.ExportMetrics), ("logs", settings.ExportLogs) })
+        {
+            if (exported)
+            {
+                TracerTelemetry.ExportLost.Add(0, new KeyValuePair<string, object?>(TelemetryAttributes.TelemetrySignal, signal));
+            }
+        }
+
         return new TelemetryPipeline(traces, metrics, scrape, logs, health);
     }
 
