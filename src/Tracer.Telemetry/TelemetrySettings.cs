@@ -72,11 +72,17 @@ public sealed record TelemetrySettings
     {
         get
         {
-            var off = new[] { (ExportTraces, "traces"), (ExportMetrics, "metrics"), (ExportLogs, "logs") }.Where(s => !s.Item1).Select(s => s.Item2).ToList();
-            var destination = off.Count == 3 ? "no OTLP export"
-                : (UsesOtlp
-                    ? $"OTLP {ProtocolName(Protocol ?? OtlpExportProtocol.Grpc)} {Endpoint?.ToString() ?? "(from OTEL_EXPORTER_OTLP_*)"}"
-                    : $"OTLP JSON files in {DataDirectory}") + (off.Count > 0 ? $" ({string.Join(", ", off)} off)" : "");
+            var off = new (bool On, string Signal)[] { (ExportTraces, "traces"), (ExportMetrics, "metrics"), (ExportLogs, "logs") }
+                .Where(s => !s.On).Select(s => s.Signal).ToList();
+            var where = UsesOtlp
+                ? $"OTLP {ProtocolName(Protocol ?? OtlpExportProtocol.Grpc)} {Endpoint?.ToString() ?? "(from OTEL_EXPORTER_OTLP_*)"}"
+                : $"OTLP JSON files in {DataDirectory}";
+            var destination = off.Count switch
+            {
+                0 => where,
+                3 => "nothing exported (OTEL_*_EXPORTER=none)",
+                _ => $"{where} ({string.Join(", ", off)} off)",
+            };
             return Prometheus is null ? destination : $"{destination}; Prometheus metrics at http://{Prometheus}/metrics";
         }
     }
