@@ -7,6 +7,7 @@ packages=(
   libbpf1 libbpf-dev bpftool      # loader library, its headers, vmlinux.h from BTF
   make iproute2 procps            # build; network namespaces and ss for tests
   iperf3 rsync                    # real workloads driven by the integration tests
+  prometheus                      # prometheus scrapes tracer run --prometheus in a test; promtool checks deploy/'s rules
 )
 
 # `make bench` only: the start-up benchmark of tracer attach against bpftrace
@@ -28,6 +29,10 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian starts a system-wide Prometheus on :9090; the tests start their own on free ports
+  if [[ " ${missing[*]} " == *" prometheus "* ]] && [[ -d /run/systemd/system ]]; then
+    systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  fi
 fi
 
 command -v dotnet >/dev/null || { echo "install-deps: the .NET 10 SDK (dotnet) is not on PATH" >&2; exit 1; }

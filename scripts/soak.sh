@@ -214,8 +214,8 @@ for (const line of lines('receiver.jsonl')) {
     requests.metrics++;
     for (const m of rm.scopeMetrics.flatMap((sm) => sm.metrics)) {
       const value = Math.max(0, ...(m.sum?.dataPoints ?? []).map((p) => int64(p.asInt ?? p.asDouble ?? 0)));
-      if (m.name === 'tracer.events') eventsSeen = Math.max(eventsSeen, value);
-      if (m.name === 'tracer.events.dropped') eventsDropped = Math.max(eventsDropped, value);
+      if (m.name === 'tracer.event.count') eventsSeen = Math.max(eventsSeen, value);
+      if (m.name === 'tracer.event.dropped') eventsDropped = Math.max(eventsDropped, value);
     }
   }
   requests.logs += (request.resourceLogs ?? []).length;
@@ -234,7 +234,7 @@ console.log(`episodes: ${episodes.length} generated; ${whileUp.length} completed
   `${whileUp.length - lostWhileUp.length} exported, ${lostWhileUp.length} lost  ${verdict(lostWhileUp.length === 0 && whileUp.length > 0)}`);
 console.log(`          ${whileDown.length} completed while it was down (${whileDown.filter(exported).length} exported anyway), ${nearStop} within ${grace} s of a kill (not judged)`);
 for (const e of lostWhileUp) console.log(`          lost: 127.0.0.1:${e.clientPort} → 127.0.0.1:${e.serverPort} completed at ${new Date(e.ms).toISOString()}`);
-console.log(`kernel events: ${eventsSeen} seen, ${eventsDropped} dropped (tracer.events, tracer.events.dropped)`);
+console.log(`kernel events: ${eventsSeen} seen, ${eventsDropped} dropped (tracer.event.count, tracer.event.dropped)`);
 
 // the load
 const iperf = lines('iperf3.txt').find((l) => l.includes('receiver'))?.match(/([\d.]+ \w?bits\/sec)/)?.[1] ?? 'no result';

@@ -67,6 +67,10 @@ public static class FindingJson
             }
         }
 
+        public void Add(FindingField field, TimeSpan value) => w.WriteNumber(field.Json, (long)Math.Floor(value.TotalMilliseconds));
+
+        public void Add(FindingField field, Kilobytes? value) => Add(field, value?.Value);
+
         public void Add(FindingField field, IReadOnlyList<ulong> values)
         {
             w.WriteStartArray(field.Json);

@@ -13,23 +13,28 @@ namespace Tracer.Telemetry;
 internal sealed class OtlpFields : IFindingFields
 {
     private readonly List<KeyValuePair<string, object?>> attributes;
+    private readonly ExecutableNames executables;
 
-    private OtlpFields(List<KeyValuePair<string, object?>> attributes) => this.attributes = attributes;
+    private OtlpFields(List<KeyValuePair<string, object?>> attributes, ExecutableNames executables)
+    {
+        this.attributes = attributes;
+        this.executables = executables;
+    }
 
-    /// <summary>Every field of <paramref name="finding"/>, after <paramref name="leading"/>.</summary>
-    public static List<KeyValuePair<string, object?>> Of(Finding finding, params ReadOnlySpan<KeyValuePair<string, object?>> leading)
+    /// <summary>Every field of <paramref name="finding"/>, after <paramref name="leading"/>; owners' executable names from <paramref name="executables"/>.</summary>
+    public static List<KeyValuePair<string, object?>> Of(Finding finding, ExecutableNames executables, params ReadOnlySpan<KeyValuePair<string, object?>> leading)
     {
         var list = new List<KeyValuePair<string, object?>>(leading.Length + 16);
         list.AddRange(leading);
-        finding.Describe(new OtlpFields(list));
+        finding.Describe(new OtlpFields(list, executables));
         return list;
     }
 
     /// <summary>The connection's attributes alone, for a span that the connection's later findings add to.</summary>
-    public static List<KeyValuePair<string, object?>> Of(in ConnectionIdentity connection)
+    public static List<KeyValuePair<string, object?>> Of(in ConnectionIdentity connection, ExecutableNames executables)
     {
         var list = new List<KeyValuePair<string, object?>>(10);
-        new OtlpFields(list).Connection(connection);
+        new OtlpFields(list, executables).Connection(connection);
         return list;
     }
 
@@ -50,7 +55,12 @@ internal sealed class OtlpFields : IFindingFields
         if (c.Pid > 0)
         {
             attributes.Add(new(ProcessPid, (long)c.Pid));
-            attributes.Add(new(ProcessExecutableName, c.Comm));
+            if (executables.Of(c.Pid, c.Comm) is { } executable)
+            {
+                attributes.Add(new(ProcessExecutableName, executable));
+            }
+
+            attributes.Add(new(ProcessCommand, c.Comm));
         }
 
         if (c.LostSamples > 0)
@@ -85,6 +95,16 @@ internal sealed class OtlpFields : IFindingFields
         }
     }
 
+    public void Add(FindingField field, TimeSpan value) => attributes.Add(new(field.Attribute, value.TotalSeconds));
+
+    public void Add(FindingField field, Kilobytes? value)
+    {
+        if (value is { } kb)
+        {
+            attributes.Add(new(field.Attribute, kb.Bytes));
+        }
+    }
+
     public void Add(FindingField field, IReadOnlyList<ulong> values) => attributes.Add(new(field.Attribute, values.Select(Int).ToArray()));
 
     public void Add(FindingField field, IReadOnlyList<string> values) => attributes.Add(new(field.Attribute, values.ToArray()));
@@ -97,10 +117,10 @@ internal sealed class OtlpFields : IFindingFields
         attributes.Add(new(SlabTopStackComms, stacks.Select(s => string.Join(",", s.Comms.Select(c => c.Comm))).ToArray()));
     }
 
-    /// <summary>Caches as parallel arrays: names, then bytes.</summary>
+    /// <summary>Caches as parallel arrays: names, then sizes.</summary>
     public void Add(FindingField field, IReadOnlyList<CacheSize> caches)
     {
         attributes.Add(new(field.Attribute, caches.Select(c => c.Cache).ToArray()));
-        attributes.Add(new(field.Attribute + "_bytes", caches.Select(c => c.Bytes).ToArray()));
+        attributes.Add(new(field.Attribute + ".size", caches.Select(c => c.Bytes).ToArray()));
     }
 }

@@ -3,6 +3,7 @@ namespace Tracer.Telemetry;
 /// <summary>
 /// Attribute names besides the findings' own fields (<see cref="Tracer.Analysis.Findings.Fields"/>):
 /// OpenTelemetry semantic conventions where one exists, the <c>tracer.*</c> namespace for the rest.
+/// No unit in a name: sizes are bytes, times seconds.
 /// </summary>
 public static class TelemetryAttributes
 {
@@ -15,7 +16,9 @@ public static class TelemetryAttributes
     public const string ProcessPid = "process.pid";
     public const string ProcessExecutableName = "process.executable.name";
     public const string HostName = "host.name";
+    public const string ProcessCommand = "process.command";
     public const string CpuLogicalNumber = "cpu.logical_number";
+    public const string SystemMemoryLinuxSlabState = "system.memory.linux.slab.state";
     public const string ServiceName = "service.name";
 
     public const string FindingKind = "tracer.finding.kind";

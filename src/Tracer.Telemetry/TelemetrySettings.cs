@@ -1,9 +1,15 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using OpenTelemetry.Exporter;
 
 namespace Tracer.Telemetry;
 
-/// <summary>Where telemetry goes: an OTLP endpoint, or, with none configured, OTLP JSON files in a data directory.</summary>
+/// <summary>
+/// Where telemetry goes: an OTLP endpoint, or, with none configured, OTLP JSON files in a data directory;
+/// each signal can be turned off (<c>OTEL_{TRACES,METRICS,LOGS}_EXPORTER=none</c>); metrics can also be
+/// scraped from a Prometheus endpoint.
+/// </summary>
 public sealed record TelemetrySettings
 {
     public const string EndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
@@ -11,6 +17,13 @@ public sealed record TelemetrySettings
     public const string MetricIntervalVariable = "OTEL_METRIC_EXPORT_INTERVAL";
     public const string HeadersVariable = "OTEL_EXPORTER_OTLP_HEADERS";
     public const string TimeoutVariable = "OTEL_EXPORTER_OTLP_TIMEOUT";
+    public const string TracesExporterVariable = "OTEL_TRACES_EXPORTER";
+    public const string MetricsExporterVariable = "OTEL_METRICS_EXPORTER";
+    public const string LogsExporterVariable = "OTEL_LOGS_EXPORTER";
+    public const string PrometheusVariable = "TRACER_PROMETHEUS";
+
+    /// <summary>The port OTLP/HTTP listens on by convention; an endpoint on it means http/protobuf unless a protocol is given.</summary>
+    public const int OtlpHttpPort = 4318;
     public const string UnknownProtocol = "unknown OTLP protocol; use grpc or http/protobuf";
     public const long DefaultMaxFileBytes = 64L << 20;
     public const int DefaultKeepFiles = 5;
@@ -25,8 +38,23 @@ public sealed record TelemetrySettings
     /// <summary>The endpoint given on the command line; null when it comes from the environment or there is none.</summary>
     public Uri? Endpoint { get; init; }
 
-    /// <summary>The protocol given on the command line or in <c>OTEL_EXPORTER_OTLP_PROTOCOL</c>; null for the exporter's default (grpc).</summary>
+    /// <summary>
+    /// The protocol given on the command line or in <c>OTEL_EXPORTER_OTLP_PROTOCOL</c>; else http/protobuf for an
+    /// endpoint on port 4318; else null for the exporter's default (grpc).
+    /// </summary>
     public OtlpExportProtocol? Protocol { get; init; }
+
+    /// <summary>False when <c>OTEL_TRACES_EXPORTER=none</c>: spans are made but not exported.</summary>
+    public bool ExportTraces { get; init; } = true;
+
+    /// <summary>False when <c>OTEL_METRICS_EXPORTER=none</c>: no OTLP or file export of metrics (the Prometheus endpoint stays).</summary>
+    public bool ExportMetrics { get; init; } = true;
+
+    /// <summary>False when <c>OTEL_LOGS_EXPORTER=none</c>.</summary>
+    public bool ExportLogs { get; init; } = true;
+
+    /// <summary>Where the Prometheus scrape endpoint (<c>/metrics</c>) listens (<c>--prometheus</c>, <c>TRACER_PROMETHEUS</c>); null: none.</summary>
+    public IPEndPoint? Prometheus { get; init; }
 
     /// <summary>OTLP when an endpoint is set on the command line or in the environment; else files under <see cref="DataDirectory"/>.</summary>
     public bool UsesOtlp { get; init; }
@@ -40,16 +68,31 @@ public sealed record TelemetrySettings
     public TimeSpan MetricInterval { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Human summary of the destination, for the log.</summary>
-    public string Destination => UsesOtlp
-        ? $"OTLP {ProtocolName(Protocol ?? OtlpExportProtocol.Grpc)} {Endpoint?.ToString() ?? "(from OTEL_EXPORTER_OTLP_*)"}"
-        : $"OTLP JSON files in {DataDirectory}";
+    public string Destination
+    {
+        get
+        {
+            var off = new (bool On, string Signal)[] { (ExportTraces, "traces"), (ExportMetrics, "metrics"), (ExportLogs, "logs") }
+                .Where(s => !s.On).Select(s => s.Signal).ToList();
+            var where = UsesOtlp
+                ? $"OTLP {ProtocolName(Protocol ?? OtlpExportProtocol.Grpc)} {Endpoint?.ToString() ?? "(from OTEL_EXPORTER_OTLP_*)"}"
+                : $"OTLP JSON files in {DataDirectory}";
+            var destination = off.Count switch
+            {
+                0 => where,
+                3 => "nothing exported (OTEL_*_EXPORTER=none)",
+                _ => $"{where} ({string.Join(", ", off)} off)",
+            };
+            return Prometheus is null ? destination : $"{destination}; Prometheus metrics at http://{Prometheus}/metrics";
+        }
+    }
 
     /// <summary>
     /// Validates the command line and the standard <c>OTEL_*</c> variables; every problem is a
     /// <see cref="TelemetryConfigurationException"/> with one sentence. Creates the data directory
     /// (0700) and checks that it can be written when files are the destination.
     /// </summary>
-    public static TelemetrySettings Resolve(string? endpoint, string? protocol, string? dataDirectory, Func<string, string?> environment)
+    public static TelemetrySettings Resolve(string? endpoint, string? protocol, string? dataDirectory, Func<string, string?> environment, string? prometheus = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         var protocolValue = protocol is not null
@@ -57,15 +100,24 @@ public sealed record TelemetrySettings
             : environment(ProtocolVariable) is { Length: > 0 } p ? ParseProtocol(p, ProtocolVariable) : (OtlpExportProtocol?)null;
 
         var endpointUri = endpoint is null ? null : ParseEndpoint(endpoint, "--otlp-endpoint");
-        var fromEnvironment = false;
+        var firstEndpoint = endpointUri;
         foreach (var variable in SignalEndpointVariables.Prepend(EndpointVariable))
         {
             if (environment(variable) is { Length: > 0 } value)
             {
-                ParseEndpoint(value, variable);
-                fromEnvironment = true;
+                var parsed = ParseEndpoint(value, variable);
+                firstEndpoint ??= parsed;
             }
         }
+
+        if (protocolValue is null && firstEndpoint?.Port == OtlpHttpPort)
+        {
+            protocolValue = OtlpExportProtocol.HttpProtobuf;
+        }
+
+        var prometheusEndpoint = prometheus is not null
+            ? ParsePrometheus(prometheus, "--prometheus")
+            : environment(PrometheusVariable) is { Length: > 0 } listen ? ParsePrometheus(listen, PrometheusVariable) : null;
 
         CheckExporterVariables(environment);
         var interval = TimeSpan.FromSeconds(60);
@@ -83,11 +135,15 @@ public sealed record TelemetrySettings
         {
             Endpoint = endpointUri,
             Protocol = protocolValue,
-            UsesOtlp = endpointUri is not null || fromEnvironment,
+            UsesOtlp = firstEndpoint is not null,
             DataDirectory = Path.GetFullPath(dataDirectory ?? DefaultDataDirectory(environment)),
             MetricInterval = interval,
+            ExportTraces = Exports(environment, TracesExporterVariable),
+            ExportMetrics = Exports(environment, MetricsExporterVariable),
+            ExportLogs = Exports(environment, LogsExporterVariable),
+            Prometheus = prometheusEndpoint,
         };
-        if (!settings.UsesOtlp)
+        if (!settings.UsesOtlp && (settings.ExportTraces || settings.ExportMetrics || settings.ExportLogs))
         {
             EnsureWritable(settings.DataDirectory, dataDirectory is null ? "data directory" : "--data-dir");
         }
@@ -137,6 +193,28 @@ public sealed record TelemetrySettings
         Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) && uri.Scheme is ("http" or "https") && uri.Host.Length > 0
             ? null
             : "not an OTLP endpoint URL; give http://HOST:PORT or https://HOST:PORT";
+
+    /// <summary>
+    /// Null for <c>ADDR:PORT</c> with an IPv4 address (0.0.0.0 for every interface) and a port, else what is wrong
+    /// with it. .NET's HttpListener on Linux takes no IPv6 address.
+    /// </summary>
+    public static string? PrometheusProblem(string text) =>
+        IPEndPoint.TryParse(text.Trim(), out var listen) && listen.Port > 0 && listen.AddressFamily == AddressFamily.InterNetwork
+            ? null
+            : "give the IPv4 address and port to serve /metrics on, ADDR:PORT (e.g. 127.0.0.1:9464, or 0.0.0.0:9464 for every interface)";
+
+    /// <summary>True unless the variable says <c>none</c>; <c>otlp</c> (the default) sends the signal to the configured destination.</summary>
+    private static bool Exports(Func<string, string?> environment, string variable) => environment(variable)?.Trim() switch
+    {
+        null or "" or "otlp" => true,
+        "none" => false,
+        var other => throw new TelemetryConfigurationException(variable == MetricsExporterVariable && other == "prometheus"
+            ? $"{variable} {other}: give otlp or none; the Prometheus endpoint is --prometheus ADDR:PORT or {PrometheusVariable}"
+            : $"{variable} {other}: give otlp or none"),
+    };
+
+    private static IPEndPoint ParsePrometheus(string text, string source) =>
+        PrometheusProblem(text) is { } problem ? throw new TelemetryConfigurationException($"{source} {text}: {problem}") : IPEndPoint.Parse(text.Trim());
 
     private static OtlpExportProtocol ParseProtocol(string text, string source) =>
         TryParseProtocol(text, out var protocol) ? protocol : throw new TelemetryConfigurationException($"{source} {text}: {UnknownProtocol}");

@@ -15,11 +15,13 @@ namespace Tracer.Telemetry;
 /// with events for ignored window updates, wl1 lag steps and the stuck verdict; a
 /// <c>slab.leak_suspect</c> span covers the growth streak. Every finding is also counted and
 /// logged to <paramref name="findingLog"/> with its declared fields as attributes, inside its
-/// episode's trace when it has one. Called on the engine's thread.
+/// episode's trace when it has one. Owners' executable names come from <paramref name="executables"/>
+/// (/proc by default). Called on the engine's thread.
 /// </summary>
-public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wallClock) : IFindingSink
+public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wallClock, ExecutableNames? executables = null) : IFindingSink
 {
     private readonly Dictionary<ulong, Activity> episodes = [];
+    private readonly ExecutableNames executableNames = executables ?? ExecutableNames.Proc;
     private ulong lastTickNs;
 
     /// <summary>Zero-window spans started and not yet ended.</summary>
@@ -43,7 +45,7 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
                     Stop(context, start.ZeroSinceNs);
                 }
 
-                context = Begin(start, start.ZeroSinceNs, OtlpFields.Of(start));
+                context = Begin(start, start.ZeroSinceNs, OtlpFields.Of(start, executableNames));
                 TracerTelemetry.ZeroWindowEpisodes.Add(1, new KeyValuePair<string, object?>(NetworkType, OtlpFields.NetworkTypeOf(start.Endpoints)));
                 break;
             case WindowUpdateIgnoredFinding or Wl1LagFinding:
@@ -72,7 +74,7 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
             case SlabLeakSuspectFinding leak:
                 var streakStart = leak.TimestampNs - Math.Min(leak.TimestampNs, leak.StreakNs);
                 context = Detached(() => TracerTelemetry.Source.StartActivity(
-                    TracerTelemetry.SlabLeakSuspectSpan, ActivityKind.Internal, parentContext: default, OtlpFields.Of(leak), startTime: Wall(streakStart)));
+                    TracerTelemetry.SlabLeakSuspectSpan, ActivityKind.Internal, parentContext: default, OtlpFields.Of(leak, executableNames), startTime: Wall(streakStart)));
                 break;
         }
 
@@ -82,7 +84,7 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
         // growth is reported for the top caches every interval: the growth-rate gauges carry it
         if (finding.Kind != Kinds.SlabGrowth)
         {
-            Log(finding, OtlpFields.Of(finding, kind, severity), context);
+            Log(finding, OtlpFields.Of(finding, executableNames, kind, severity), context);
         }
 
         switch (finding)
@@ -135,7 +137,7 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
 
     private Activity? Begin(ConnectionFinding finding, ulong zeroSinceNs, List<KeyValuePair<string, object?>>? tags = null)
     {
-        tags ??= OtlpFields.Of(new ConnectionIdentity(finding.Cookie, finding.Pid, finding.Comm, finding.Endpoints, finding.LostSamples));
+        tags ??= OtlpFields.Of(new ConnectionIdentity(finding.Cookie, finding.Pid, finding.Comm, finding.Endpoints, finding.LostSamples), executableNames);
         var episode = Detached(() => TracerTelemetry.Source.StartActivity(
             TracerTelemetry.ZeroWindowSpan, ActivityKind.Internal, parentContext: default, tags, startTime: Wall(zeroSinceNs)));
         if (episode is not null)
@@ -155,7 +157,7 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
         }
 
         var fields = new ActivityTagsCollection();
-        foreach (var (key, value) in OtlpFields.Of(finding).Where(a => !IsConnectionAttribute(a.Key)))
+        foreach (var (key, value) in OtlpFields.Of(finding, executableNames).Where(a => !IsConnectionAttribute(a.Key)))
         {
             fields[key] = value;
         }
@@ -164,9 +166,9 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
     }
 
     /// <summary>The episode's summary onto its span.</summary>
-    private static void SetTags(Activity? episode, ConnectionFinding finding)
+    private void SetTags(Activity? episode, ConnectionFinding finding)
     {
-        foreach (var (key, value) in OtlpFields.Of(finding).Where(a => !IsConnectionAttribute(a.Key)))
+        foreach (var (key, value) in OtlpFields.Of(finding, executableNames).Where(a => !IsConnectionAttribute(a.Key)))
         {
             episode?.SetTag(key, value);
         }

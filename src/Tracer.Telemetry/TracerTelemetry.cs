@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Tracer.Analysis.Slab;
 
 namespace Tracer.Telemetry;
 
@@ -22,18 +23,19 @@ public static class TracerTelemetry
     public const string Wl1LagEvent = "tcp.wl1_lag";
 
     public const string Wl1LagMetric = "tracer.tcp.wl1_lag";
-    public const string Wl1LagMaxMetric = "tracer.tcp.wl1_lag.max";
+    public const string Wl1LagMaxMetric = "tracer.tcp.max_wl1_lag";
     public const string ZeroWindowEpisodesMetric = "tracer.tcp.zero_window.episodes";
     public const string ZeroWindowDurationMetric = "tracer.tcp.zero_window.duration";
-    public const string ActiveStallsMetric = "tracer.tcp.stalls.active";
-    public const string ConnectionsMetric = "tracer.tcp.connections";
-    public const string SlabObjectsMetric = "tracer.slab.objects";
-    public const string SlabBytesMetric = "tracer.slab.bytes";
-    public const string SlabGrowthRateMetric = "tracer.slab.growth_rate";
-    public const string SlabGrowthBytesRateMetric = "tracer.slab.growth_rate.bytes";
-    public const string EventsMetric = "tracer.events";
-    public const string EventsDroppedMetric = "tracer.events.dropped";
-    public const string EventsSuppressedMetric = "tracer.events.suppressed";
+    public const string ActiveStallsMetric = "tracer.tcp.zero_window.active";
+    public const string ConnectionsMetric = "tracer.tcp.connection.count";
+    public const string SlabObjectsMetric = "tracer.slab.object.count";
+    public const string SlabBytesMetric = "tracer.slab.memory.usage";
+    public const string SlabGrowthRateMetric = "tracer.slab.object.growth";
+    public const string SlabGrowthBytesRateMetric = "tracer.slab.memory.growth";
+    public const string SUnreclaimMetric = "system.memory.linux.slab.usage";
+    public const string EventsMetric = "tracer.event.count";
+    public const string EventsDroppedMetric = "tracer.event.dropped";
+    public const string EventsSuppressedMetric = "tracer.event.suppressed";
     public const string DetailLevelMetric = "tracer.overhead.detail_level";
     public const string SlabAttributionMetric = "tracer.overhead.slab_attribution";
     public const string FindingsMetric = "tracer.findings";
@@ -74,10 +76,10 @@ public static class TracerTelemetry
     public static ObservableGauge<long> Wl1LagMax { get; } = Meter.CreateObservableGauge(
         Wl1LagMaxMetric, () => gauges.Wl1LagMaxBytes, "By", "The largest snd_wl1 lag among tracked connections");
 
-    public static ObservableGauge<long> ActiveStalls { get; } = Meter.CreateObservableGauge(
+    public static ObservableUpDownCounter<long> ActiveStalls { get; } = Meter.CreateObservableUpDownCounter(
         ActiveStallsMetric, ObserveStalls, "{connection}", "Connections in a zero-window episode now, by whether the episode is stuck");
 
-    public static ObservableGauge<long> Connections { get; } = Meter.CreateObservableGauge(
+    public static ObservableUpDownCounter<long> Connections { get; } = Meter.CreateObservableUpDownCounter(
         ConnectionsMetric, () => gauges.Connections, "{connection}", "TCP connections tracked");
 
     public static ObservableCounter<long> Events { get; } = Meter.CreateObservableCounter(
@@ -96,10 +98,10 @@ public static class TracerTelemetry
         SlabAttributionMetric, ObserveSlabAttribution, "1",
         "Overhead control of slab tracking: 0 caches watched in /proc/slabinfo, 1 every allocation and free counted and sampled");
 
-    public static ObservableGauge<long> SlabObjects { get; } = Meter.CreateObservableGauge(
+    public static ObservableUpDownCounter<long> SlabObjects { get; } = Meter.CreateObservableUpDownCounter(
         SlabObjectsMetric, () => PerCache<long>(c => c.Objects), "{object}", "Active objects per slab cache");
 
-    public static ObservableGauge<long> SlabBytes { get; } = Meter.CreateObservableGauge(
+    public static ObservableUpDownCounter<long> SlabBytes { get; } = Meter.CreateObservableUpDownCounter(
         SlabBytesMetric, () => PerCache<long>(c => c.Bytes), "By", "Bytes of active objects per slab cache");
 
     public static ObservableGauge<double> SlabGrowthRate { get; } = Meter.CreateObservableGauge(
@@ -107,6 +109,10 @@ public static class TracerTelemetry
 
     public static ObservableGauge<double> SlabGrowthBytesRate { get; } = Meter.CreateObservableGauge(
         SlabGrowthBytesRateMetric, () => PerCache<double>(c => c.BytesPerSecond), "By/s", "Net bytes per second per slab cache, latest interval");
+
+    /// <summary>The host's unreclaimable slab memory (SUnreclaim in /proc/meminfo, read when collected), under the semantic conventions' name.</summary>
+    public static ObservableUpDownCounter<long> SUnreclaim { get; } = Meter.CreateObservableUpDownCounter(
+        SUnreclaimMetric, ObserveSUnreclaim, "By", "Unreclaimable slab memory of the host (SUnreclaim)");
 
     /// <summary>Makes <paramref name="latest"/> what the observable instruments report from now on.</summary>
     public static void Publish(TelemetryGauges latest) => Volatile.Write(ref gauges, latest);
@@ -127,6 +133,25 @@ public static class TracerTelemetry
         if (Current.SlabAttribution is { } on)
         {
             yield return new Measurement<int>(on ? 1 : 0);
+        }
+    }
+
+    private static IEnumerable<Measurement<long>> ObserveSUnreclaim()
+    {
+        long? kb;
+        try
+        {
+            using var meminfo = File.OpenText("/proc/meminfo");
+            kb = ProcSlab.ParseSUnreclaimKb(meminfo);
+        }
+        catch (IOException)
+        {
+            kb = null;
+        }
+
+        if (kb is { } value)
+        {
+            yield return new Measurement<long>(value * 1024, new KeyValuePair<string, object?>(TelemetryAttributes.SystemMemoryLinuxSlabState, "unreclaimable"));
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Net;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Logs;
@@ -18,10 +19,15 @@ public static class TracerTelemetryExtensions
     public static MeterProviderBuilder AddTracerInstrumentation(this MeterProviderBuilder builder) =>
         builder.AddMeter(TracerTelemetry.MeterName);
 
-    /// <summary>Spans to the destination of <paramref name="settings"/>, batched through a bounded queue (<c>OTEL_BSP_*</c>).</summary>
+    /// <summary>Spans to the destination of <paramref name="settings"/>, batched through a bounded queue (<c>OTEL_BSP_*</c>); none when traces are off.</summary>
     public static TracerProviderBuilder AddTracerExporter(this TracerProviderBuilder builder, TelemetrySettings settings, ExportHealth health)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        if (!settings.ExportTraces)
+        {
+            return builder;
+        }
+
         BaseExporter<System.Diagnostics.Activity> exporter = settings.UsesOtlp
             ? new CountingOtlpTraceExporter(OtlpOptions(settings, "v1/traces", "TRACES"), health)
             : new OtlpJsonTraceFileExporter(File(settings, "traces.jsonl"), health);
@@ -30,10 +36,15 @@ public static class TracerTelemetryExtensions
             exporter, batch.MaxQueueSize, batch.ScheduledDelayMilliseconds, batch.ExporterTimeoutMilliseconds, batch.MaxExportBatchSize));
     }
 
-    /// <summary>Metrics to the destination of <paramref name="settings"/>, every <see cref="TelemetrySettings.MetricInterval"/>.</summary>
+    /// <summary>Metrics to the destination of <paramref name="settings"/>, every <see cref="TelemetrySettings.MetricInterval"/>; none when metrics are off.</summary>
     public static MeterProviderBuilder AddTracerExporter(this MeterProviderBuilder builder, TelemetrySettings settings, ExportHealth health)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        if (!settings.ExportMetrics)
+        {
+            return builder;
+        }
+
         BaseExporter<Metric> exporter = settings.UsesOtlp
             ? new CountingOtlpMetricExporter(OtlpOptions(settings, "v1/metrics", "METRICS"), health)
             : new OtlpJsonMetricFileExporter(File(settings, "metrics.jsonl"), health);
@@ -43,10 +54,31 @@ public static class TracerTelemetryExtensions
         });
     }
 
-    /// <summary>Log records to the destination of <paramref name="settings"/>, batched through a bounded queue (<c>OTEL_BLRP_*</c>).</summary>
+    /// <summary>Serves the metrics at <c>http://<paramref name="listen"/>/metrics</c> through OpenTelemetry's Prometheus exporter.</summary>
+    public static MeterProviderBuilder AddTracerPrometheusEndpoint(this MeterProviderBuilder builder, IPEndPoint listen)
+    {
+        ArgumentNullException.ThrowIfNull(listen);
+        return builder.AddPrometheusHttpListener(options =>
+        {
+            options.Port = listen.Port;
+            // the exporter's Host must be a URI host name; HttpListener's own prefix also takes "*" (every interface)
+            options.ConfigureHttpListener = (_, listener) =>
+            {
+                listener.Prefixes.Clear();
+                listener.Prefixes.Add($"http://{PrometheusHost(listen.Address)}:{listen.Port}/");
+            };
+        });
+    }
+
+    /// <summary>Log records to the destination of <paramref name="settings"/>, batched through a bounded queue (<c>OTEL_BLRP_*</c>); none when logs are off.</summary>
     public static LoggerProviderBuilder AddTracerExporter(this LoggerProviderBuilder builder, TelemetrySettings settings, ExportHealth health)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        if (!settings.ExportLogs)
+        {
+            return builder;
+        }
+
         BaseExporter<LogRecord> exporter = settings.UsesOtlp
             ? new CountingOtlpLogExporter(OtlpOptions(settings, "v1/logs", "LOGS"), health)
             : new OtlpJsonLogFileExporter(File(settings, "logs.jsonl"), health);
@@ -79,6 +111,9 @@ public static class TracerTelemetryExtensions
 
         return options;
     }
+
+    /// <summary>HttpListener's name for an address: <c>*</c> (every interface, any Host header) for 0.0.0.0.</summary>
+    private static string PrometheusHost(IPAddress address) => address.Equals(IPAddress.Any) ? "*" : address.ToString();
 
     private static Uri WithPath(Uri endpoint, string path)
     {

@@ -29,7 +29,7 @@ public sealed class OtlpExportTests
         Assert.InRange(duration.TotalMilliseconds, stall.TotalMilliseconds * 0.9, stall.TotalMilliseconds * 1.1);
 
         var metrics = peer.MetricNames().ToHashSet();
-        foreach (var name in new[] { "tracer.tcp.zero_window.episodes", "tracer.tcp.zero_window.duration", "tracer.tcp.stalls.active", "tracer.events", "tracer.events.dropped", "tracer.tcp.wl1_lag.max" })
+        foreach (var name in new[] { "tracer.tcp.zero_window.episodes", "tracer.tcp.zero_window.duration", "tracer.tcp.zero_window.active", "tracer.event.count", "tracer.event.dropped", "tracer.tcp.max_wl1_lag" })
         {
             Assert.Contains(name, metrics);
         }
@@ -80,6 +80,73 @@ public sealed class OtlpExportTests
         Assert.False(tracer.HasExited);
     }
 
+    [KernelTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void AnEndpointOnPort4318WithNoProtocolGivenIsSpokenToOverHttp(bool onTheCommandLine)
+    {
+        using var peer = new OtlpPeer();
+        peer.Start();
+        using var loopback = new Loopback();
+        var environment = onTheCommandLine ? null : new Dictionary<string, string> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = OtlpPeer.HttpEndpoint };
+        string[] endpoint = onTheCommandLine ? ["--otlp-endpoint", OtlpPeer.HttpEndpoint] : [];
+        using var tracer = new RunTracerProcess(environment, ["run", .. endpoint, "--port", loopback.Port.ToString(), "--no-slab", "--duration", "7"]);
+        var (clientPort, _) = ZeroWindowEpisode.Make(loopback, TimeSpan.FromSeconds(1));
+        var (exitCode, _, stderr) = tracer.Finish(TimeSpan.FromSeconds(40));
+        Assert.Equal(0, exitCode);
+
+        Assert.Contains("telemetry to OTLP http/protobuf", stderr);
+        Assert.True(OtlpPeer.WaitUntil(() => EpisodeSpan(peer, clientPort) is not null, TimeSpan.FromSeconds(10)), $"no span arrived over HTTP: {stderr}");
+        Assert.Contains("tracer.tcp.zero_window.episodes", peer.MetricNames());
+        Assert.DoesNotContain("telemetry export of", stderr);
+    }
+
+    [KernelFact]
+    public void WithTracesExporterNoneNoSpanExportIsAttemptedAndMetricsAndLogsStillArrive()
+    {
+        using var peer = new OtlpPeer();
+        peer.Start();
+        using var loopback = new Loopback();
+        var environment = new Dictionary<string, string>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = OtlpPeer.GrpcEndpoint,
+            ["OTEL_TRACES_EXPORTER"] = "none",
+            // were spans exported, they would go here, where nothing listens, and fail loudly
+            ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = $"http://127.0.0.1:{PrometheusServer.FreePort()}",
+        };
+        using var tracer = new RunTracerProcess(environment, "run", "--port", loopback.Port.ToString(), "--no-slab", "--duration", "7");
+        var (clientPort, _) = ZeroWindowEpisode.Make(loopback, TimeSpan.FromSeconds(1));
+        var (exitCode, _, stderr) = tracer.Finish(TimeSpan.FromSeconds(40));
+        Assert.Equal(0, exitCode);
+
+        Assert.Contains("(traces off)", stderr);
+        Assert.True(OtlpPeer.WaitUntil(() => peer.LogRecords().Any(r => OtlpJsonRead.Attribute(r, "network.local.port") == clientPort.ToString()), TimeSpan.FromSeconds(10)),
+            $"the episode's log records did not arrive: {stderr}");
+        Assert.Contains("tracer.tcp.zero_window.episodes", peer.MetricNames());
+        Assert.Empty(peer.Spans());
+        Assert.DoesNotContain("telemetry export of spans", stderr);
+    }
+
+    [KernelFact]
+    public void TheServiceInstanceIdIsTheSameAcrossRunsAndIsNotTheMachineId()
+    {
+        using var peer = new OtlpPeer();
+        peer.Start();
+        var requestsBefore = 0;
+        for (var run = 0; run < 2; run++)
+        {
+            using var tracer = new RunTracerProcess(null, "run", "--otlp-endpoint", OtlpPeer.GrpcEndpoint, "--no-slab", "--duration", "2");
+            Assert.Equal(0, tracer.Finish(TimeSpan.FromSeconds(30)).ExitCode);
+            Assert.True(OtlpPeer.WaitUntil(() => peer.MetricRequests > requestsBefore, TimeSpan.FromSeconds(10)), $"no metrics arrived from run {run + 1}");
+            requestsBefore = peer.MetricRequests;
+        }
+
+        var machineId = File.ReadAllText("/etc/machine-id").Trim();
+        var id = Assert.Single(peer.Resources().Select(r => OtlpJsonRead.Attribute(r, "service.instance.id")).Distinct());
+        Assert.Equal(Telemetry.ServiceInstance.FromMachineId(machineId), id);
+        Assert.DoesNotContain(machineId[..12], id!.Replace("-", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
     internal static void AssertConnectionAttributes(JsonElement span, ushort clientPort, ushort serverPort)
     {
         Assert.Equal("tcp.zero_window", span.GetProperty("name").GetString());
@@ -90,7 +157,8 @@ public sealed class OtlpExportTests
         Assert.Equal("127.0.0.1", OtlpJsonRead.Attribute(span, "network.peer.address"));
         Assert.Equal(serverPort.ToString(), OtlpJsonRead.Attribute(span, "network.peer.port"));
         Assert.Equal(Environment.ProcessId.ToString(), OtlpJsonRead.Attribute(span, "process.pid"));
-        Assert.Equal(File.ReadAllText("/proc/self/comm").TrimEnd('\n'), OtlpJsonRead.Attribute(span, "process.executable.name"));
+        Assert.Equal(Path.GetFileName(new FileInfo("/proc/self/exe").LinkTarget), OtlpJsonRead.Attribute(span, "process.executable.name"));
+        Assert.Equal(File.ReadAllText("/proc/self/comm").TrimEnd('\n'), OtlpJsonRead.Attribute(span, "process.command"));
         Assert.NotNull(OtlpJsonRead.Attribute(span, "tracer.tcp.advertised_window_max"));
     }
 

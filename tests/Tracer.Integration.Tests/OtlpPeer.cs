@@ -86,6 +86,13 @@ public sealed class OtlpPeer : IDisposable
             .SelectMany(rl => rl.GetProperty("scopeLogs").EnumerateArray())
             .SelectMany(sl => sl.GetProperty("logRecords").EnumerateArray());
 
+    /// <summary>The resource of every request received, all signals.</summary>
+    public IEnumerable<JsonElement> Resources() =>
+        requests.SelectMany(r => r.EnumerateObject())
+            .Where(p => p.Name is "resourceSpans" or "resourceMetrics" or "resourceLogs")
+            .SelectMany(p => p.Value.EnumerateArray())
+            .Select(rs => rs.GetProperty("resource"));
+
     public int MetricRequests => requests.Count(r => r.TryGetProperty("resourceMetrics", out _));
 
     /// <summary>Waits until <paramref name="condition"/> holds; false after <paramref name="timeout"/>.</summary>

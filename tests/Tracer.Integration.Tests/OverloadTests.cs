@@ -58,7 +58,7 @@ public sealed class OverloadTests
             Assert.Contains("budget 100/s", logs);
             var levels = OtlpJsonRead.MetricPoints(Path.Combine(dataDir, "metrics.jsonl"), "tracer.overhead.detail_level").ToList();
             Assert.Contains(levels, p => p.GetProperty("asInt").GetString() == "1");
-            var dropped = OtlpJsonRead.MetricPoints(Path.Combine(dataDir, "metrics.jsonl"), "tracer.events.dropped").ToList();
+            var dropped = OtlpJsonRead.MetricPoints(Path.Combine(dataDir, "metrics.jsonl"), "tracer.event.dropped").ToList();
             Assert.Contains(dropped, p => OtlpJsonRead.Attribute(p, "cpu.logical_number") == "1");
             Assert.Contains("suppressed", stderr);
         }

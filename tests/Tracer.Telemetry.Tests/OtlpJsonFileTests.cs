@@ -46,7 +46,7 @@ public sealed class OtlpJsonFileTests : IDisposable
         Assert.Equal("tcp.stuck", span.GetProperty("events")[0].GetProperty("name").GetString());
         var attributes = span.GetProperty("attributes").EnumerateArray().ToDictionary(a => a.GetProperty("key").GetString()!, a => a.GetProperty("value"));
         Assert.Equal("51034", attributes["network.local.port"].GetProperty("intValue").GetString());
-        Assert.Equal("rsync", attributes["process.executable.name"].GetProperty("stringValue").GetString());
+        Assert.Equal("rsync", attributes["process.command"].GetProperty("stringValue").GetString());
         Assert.True(attributes["tracer.tcp.stuck"].GetProperty("boolValue").GetBoolean());
         Assert.Equal(2, attributes["tracer.tcp.advertised_windows"].GetProperty("arrayValue").GetProperty("values").GetArrayLength());
     }

@@ -1,3 +1,4 @@
+using System.Net;
 using OpenTelemetry.Exporter;
 
 namespace Tracer.Telemetry.Tests;
@@ -60,6 +61,57 @@ public sealed class TelemetrySettingsTests
     {
         var e = Assert.Throws<TelemetryConfigurationException>(() => TelemetrySettings.Resolve(null, null, DataDir, v => v == variable ? value : null));
         Assert.StartsWith(variable, e.Message);
+    }
+
+    [Theory]
+    [InlineData("http://collector:4318", null, OtlpExportProtocol.HttpProtobuf)]
+    [InlineData("http://collector:4318", "grpc", OtlpExportProtocol.Grpc)]
+    [InlineData("http://collector:4317", null, null)]
+    public void AnEndpointOnPort4318MeansHttpUnlessAProtocolIsGiven(string endpoint, string? protocol, OtlpExportProtocol? expected)
+    {
+        Assert.Equal(expected, TelemetrySettings.Resolve(endpoint, protocol, null, _ => null).Protocol);
+        var env = new Dictionary<string, string> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint };
+        if (protocol is not null)
+        {
+            env["OTEL_EXPORTER_OTLP_PROTOCOL"] = protocol;
+        }
+
+        Assert.Equal(expected, TelemetrySettings.Resolve(null, null, null, env.GetValueOrDefault).Protocol);
+    }
+
+    [Fact]
+    public void ASignalsExporterSetToNoneTurnsThatSignalOff()
+    {
+        var env = new Dictionary<string, string> { ["OTEL_TRACES_EXPORTER"] = "none", ["OTEL_LOGS_EXPORTER"] = "otlp" };
+        var settings = TelemetrySettings.Resolve("http://collector:4317", null, null, env.GetValueOrDefault);
+        Assert.False(settings.ExportTraces);
+        Assert.True(settings.ExportMetrics);
+        Assert.True(settings.ExportLogs);
+        Assert.Contains("(traces off)", settings.Destination);
+    }
+
+    [Theory]
+    [InlineData("OTEL_TRACES_EXPORTER", "zipkin", "OTEL_TRACES_EXPORTER zipkin: give otlp or none")]
+    [InlineData("OTEL_METRICS_EXPORTER", "prometheus", "OTEL_METRICS_EXPORTER prometheus: give otlp or none; the Prometheus endpoint is --prometheus ADDR:PORT or TRACER_PROMETHEUS")]
+    [InlineData("TRACER_PROMETHEUS", "9464", "TRACER_PROMETHEUS 9464: give the IPv4 address and port")]
+    [InlineData("TRACER_PROMETHEUS", "[::1]:9464", "TRACER_PROMETHEUS [::1]:9464: give the IPv4 address and port")]
+    public void UnusableExporterAndPrometheusVariablesAreNamed(string variable, string value, string message)
+    {
+        var e = Assert.Throws<TelemetryConfigurationException>(() => TelemetrySettings.Resolve(null, null, DataDir, v => v == variable ? value : null));
+        Assert.StartsWith(message, e.Message);
+    }
+
+    [Fact]
+    public void ThePrometheusEndpointComesFromTheCommandLineElseTheEnvironment()
+    {
+        Assert.Null(TelemetrySettings.Resolve("http://collector:4317", null, null, _ => null).Prometheus);
+        var env = new Dictionary<string, string> { ["TRACER_PROMETHEUS"] = "0.0.0.0:9464" };
+        Assert.Equal(new IPEndPoint(IPAddress.Any, 9464), TelemetrySettings.Resolve("http://collector:4317", null, null, env.GetValueOrDefault).Prometheus);
+        var settings = TelemetrySettings.Resolve("http://collector:4317", null, null, env.GetValueOrDefault, "127.0.0.1:19464");
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, 19464), settings.Prometheus);
+        Assert.EndsWith("; Prometheus metrics at http://127.0.0.1:19464/metrics", settings.Destination);
+        var e = Assert.Throws<TelemetryConfigurationException>(() => TelemetrySettings.Resolve(null, null, DataDir, _ => null, "localhost"));
+        Assert.StartsWith("--prometheus localhost: give the IPv4 address and port", e.Message);
     }
 
     [Fact]

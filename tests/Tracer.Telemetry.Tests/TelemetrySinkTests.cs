@@ -10,6 +10,7 @@ public sealed class TelemetrySinkTests : IDisposable
     private readonly List<Activity> spans = [];
     private readonly ActivityListener listener;
     private readonly RecordingLogger log = new();
+    private readonly DirectoryInfo proc = Directory.CreateTempSubdirectory("tracer-proc-");
 
     public TelemetrySinkTests()
     {
@@ -25,7 +26,10 @@ public sealed class TelemetrySinkTests : IDisposable
     [Fact]
     public void AnEpisodeIsOneSpanFromTheFirstZeroWindowToItsEnd()
     {
-        var sink = new TelemetrySink(log, Wall);
+        // the owner's executable, whose name the kernel's task name (rsync) does not tell
+        Directory.CreateDirectory(Path.Combine(proc.FullName, Pid.ToString()));
+        File.CreateSymbolicLink(Path.Combine(proc.FullName, Pid.ToString(), "exe"), "/opt/rsync/bin/rsync.static");
+        var sink = new TelemetrySink(log, Wall, new ExecutableNames(proc.FullName));
         sink.Emit(Start(zeroSince: 10, reported: 10.2));
         Assert.Equal(1, sink.OpenEpisodes);
         sink.Emit(End(zeroSince: 10, end: 12.5));
@@ -43,7 +47,8 @@ public sealed class TelemetrySinkTests : IDisposable
         Assert.Equal("192.168.10.5", span.GetTagItem("network.peer.address"));
         Assert.Equal(873L, span.GetTagItem("network.peer.port"));
         Assert.Equal((long)Pid, span.GetTagItem("process.pid"));
-        Assert.Equal("rsync", span.GetTagItem("process.executable.name"));
+        Assert.Equal("rsync.static", span.GetTagItem("process.executable.name"));
+        Assert.Equal("rsync", span.GetTagItem("process.command"));
         Assert.Equal(95232L, span.GetTagItem("tracer.tcp.new_window"));
         Assert.Equal(0, sink.OpenEpisodes);
     }
@@ -86,7 +91,7 @@ public sealed class TelemetrySinkTests : IDisposable
             span.Events.Select(e => (e.Name, e.Timestamp.UtcDateTime)));
         var stuck = span.Events.Single(e => e.Name == TracerTelemetry.StuckEvent);
         Assert.Equal("wl1_wrapped", stuck.Tags.Single(t => t.Key == "tracer.tcp.ignore_cause").Value);
-        Assert.Equal(3_840_000_000L, stuck.Tags.Single(t => t.Key == "tracer.tcp.wl1_lag_bytes").Value);
+        Assert.Equal(3_840_000_000L, stuck.Tags.Single(t => t.Key == "tracer.tcp.wl1_lag").Value);
     }
 
     [Fact]
@@ -128,7 +133,21 @@ public sealed class TelemetrySinkTests : IDisposable
         Assert.Same(ambient, Activity.Current);
     }
 
-    public void Dispose() => listener.Dispose();
+    [Fact]
+    public void AnOwnerWhoseExecutableCannotBeReadHasOnlyItsCommand()
+    {
+        var sink = new TelemetrySink(log, Wall, new ExecutableNames(proc.FullName));
+        sink.Emit(End(zeroSince: 5, end: 6));
+        var span = Assert.Single(spans);
+        Assert.Null(span.GetTagItem("process.executable.name"));
+        Assert.Equal("rsync", span.GetTagItem("process.command"));
+    }
+
+    public void Dispose()
+    {
+        listener.Dispose();
+        proc.Delete(recursive: true);
+    }
 
     internal sealed record LogEntry(LogLevel Level, string EventName, string Message, IReadOnlyList<KeyValuePair<string, object?>> Attributes, ActivityTraceId TraceId);
 

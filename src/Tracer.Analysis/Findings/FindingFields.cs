@@ -31,6 +31,12 @@ public interface IFindingFields
 
     void Add(FindingField field, double? value);
 
+    /// <summary>A duration: JSON in whole milliseconds (its name says so), attributes in seconds.</summary>
+    void Add(FindingField field, TimeSpan value);
+
+    /// <summary>A size /proc/meminfo gives in kB: JSON in kB (its name says so), attributes in bytes; null when unknown.</summary>
+    void Add(FindingField field, Kilobytes? value);
+
     void Add(FindingField field, IReadOnlyList<ulong> values);
 
     void Add(FindingField field, IReadOnlyList<string> values);
@@ -40,12 +46,18 @@ public interface IFindingFields
     void Add(FindingField field, IReadOnlyList<CacheSize> caches);
 }
 
+/// <summary>A size in kibibytes, as /proc/meminfo reports it.</summary>
+public readonly record struct Kilobytes(long Value)
+{
+    public long Bytes => Value * 1024;
+}
+
 /// <summary>Every field any finding declares: JSON names as <c>--json</c> writes them, attribute names in the <c>tracer.*</c> namespace.</summary>
 public static class Fields
 {
     // TCP
-    public static readonly FindingField Wl1LagBytes = Tcp("wl1_lag_bytes");
-    public static readonly FindingField ThresholdBytes = Tcp("threshold_bytes", "wl1_lag_threshold_bytes");
+    public static readonly FindingField Wl1LagBytes = Tcp("wl1_lag_bytes", "wl1_lag");
+    public static readonly FindingField ThresholdBytes = Tcp("threshold_bytes", "wl1_lag_threshold");
     public static readonly FindingField SndWl1 = Tcp("snd_wl1");
     public static readonly FindingField SegSeq = Tcp("seg_seq");
     public static readonly FindingField SegAck = Tcp("seg_ack");
@@ -56,12 +68,12 @@ public static class Fields
     public static readonly FindingField SndWnd = Tcp("snd_wnd");
     public static readonly FindingField SndWscale = Tcp("snd_wscale");
     public static readonly FindingField Nwin = Tcp("nwin");
-    public static readonly FindingField Unsent = Tcp("unsent", "unsent_bytes");
+    public static readonly FindingField Unsent = Tcp("unsent");
     public static readonly FindingField WrapDistance = Tcp("wrap_distance");
     public static readonly FindingField Cause = Tcp("cause", "ignore_cause");
     public static readonly FindingField Trigger = Tcp("trigger");
     public static readonly FindingField ZeroSince = Tcp("zero_since_ts_ns");
-    public static readonly FindingField DurationMs = Tcp("duration_ms");
+    public static readonly FindingField DurationMs = Tcp("duration_ms", "duration");
     public static readonly FindingField DurationIsLowerBound = Tcp("duration_is_lower_bound");
     public static readonly FindingField ProbesOutMax = Tcp("probes_out_max");
     public static readonly FindingField BackoffMax = Tcp("backoff_max");
@@ -74,27 +86,27 @@ public static class Fields
 
     // slab
     public static readonly FindingField Cache = Slab("cache");
-    public static readonly FindingField IntervalMs = Slab("interval_ms");
+    public static readonly FindingField IntervalMs = Slab("interval_ms", "interval");
     public static readonly FindingField NetObjects = Slab("net_objects");
     public static readonly FindingField NetBytes = Slab("net_bytes");
-    public static readonly FindingField ObjectsPerSecond = Slab("objects_per_s", "objects_per_second");
-    public static readonly FindingField BytesPerSecond = Slab("bytes_per_s", "bytes_per_second");
+    public static readonly FindingField ObjectsPerSecond = Slab("objects_per_s", "growth.object_rate");
+    public static readonly FindingField BytesPerSecond = Slab("bytes_per_s", "growth.size_rate");
     public static readonly FindingField NetSource = Slab("net_source");
-    public static readonly FindingField AllocsPerSecond = Slab("allocs_per_s", "allocs_per_second");
-    public static readonly FindingField FreesPerSecond = Slab("frees_per_s", "frees_per_second");
+    public static readonly FindingField AllocsPerSecond = Slab("allocs_per_s", "alloc_rate");
+    public static readonly FindingField FreesPerSecond = Slab("frees_per_s", "free_rate");
     public static readonly FindingField SlabinfoDelta = Slab("slabinfo_delta");
-    public static readonly FindingField SUnreclaimKb = Slab("sunreclaim_kb");
-    public static readonly FindingField SUnreclaimDeltaKb = Slab("sunreclaim_delta_kb");
+    public static readonly FindingField SUnreclaimKb = Slab("sunreclaim_kb", "sunreclaim");
+    public static readonly FindingField SUnreclaimDeltaKb = Slab("sunreclaim_delta_kb", "sunreclaim_delta");
     public static readonly FindingField MissedFrees = Slab("missed_frees");
     public static readonly FindingField TopStacks = Slab("top_stacks");
-    public static readonly FindingField StreakMs = Slab("streak_ms");
-    public static readonly FindingField GrowthObjects = Slab("growth_objects");
-    public static readonly FindingField GrowthBytes = Slab("growth_bytes");
-    public static readonly FindingField MeanOutstandingAgeMs = Slab("mean_outstanding_age_ms");
+    public static readonly FindingField StreakMs = Slab("streak_ms", "streak");
+    public static readonly FindingField GrowthObjects = Slab("growth_objects", "growth.object_count");
+    public static readonly FindingField GrowthBytes = Slab("growth_bytes", "growth.size");
+    public static readonly FindingField MeanOutstandingAgeMs = Slab("mean_outstanding_age_ms", "outstanding_age.mean");
     public static readonly FindingField VictimPid = Slab("victim_pid");
     public static readonly FindingField VictimComm = Slab("victim_comm");
     public static readonly FindingField Uid = Slab("uid");
-    public static readonly FindingField VictimTotalVmBytes = Slab("victim_total_vm_bytes");
+    public static readonly FindingField VictimTotalVmBytes = Slab("victim_total_vm_bytes", "victim_total_vm");
     public static readonly FindingField TriggerPid = Slab("trigger_pid");
     public static readonly FindingField TriggerComm = Slab("trigger_comm");
     public static readonly FindingField LargestCaches = Slab("largest_caches");

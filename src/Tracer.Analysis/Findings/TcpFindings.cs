@@ -43,7 +43,7 @@ public readonly record struct EpisodeSummary(
     {
         ArgumentNullException.ThrowIfNull(fields);
         fields.Add(Fields.ZeroSince, ZeroSinceNs);
-        fields.Add(Fields.DurationMs, DurationNs / 1_000_000);
+        fields.Add(Fields.DurationMs, TimeSpan.FromTicks((long)(DurationNs / 100)));
         fields.Add(Fields.DurationIsLowerBound, DurationIsLowerBound);
         fields.Add(Fields.ProbesOutMax, (ulong)MaxProbesOut);
         fields.Add(Fields.BackoffMax, (ulong)MaxBackoff);
@@ -208,7 +208,7 @@ public sealed record StuckFinding(
     protected override void DescribeDetail(IFindingFields fields)
     {
         fields.Add(Fields.ZeroSince, ZeroSinceNs);
-        fields.Add(Fields.DurationMs, DurationNs / 1_000_000);
+        fields.Add(Fields.DurationMs, TimeSpan.FromTicks((long)(DurationNs / 100)));
         fields.Add(Fields.DurationIsLowerBound, DurationIsLowerBound);
         fields.Add(Fields.SegSeq, (ulong)SegSeq);
         fields.Add(Fields.SndWl1, (ulong)SndWl1);

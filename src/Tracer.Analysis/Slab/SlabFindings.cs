@@ -49,7 +49,7 @@ public sealed record SlabGrowthFinding(
     {
         ArgumentNullException.ThrowIfNull(fields);
         fields.Add(Fields.Cache, Cache);
-        fields.Add(Fields.IntervalMs, IntervalNs / 1_000_000);
+        fields.Add(Fields.IntervalMs, TimeSpan.FromTicks((long)(IntervalNs / 100)));
         fields.Add(Fields.NetObjects, NetObjects);
         fields.Add(Fields.NetBytes, NetBytes);
         fields.Add(Fields.ObjectsPerSecond, Math.Round(ObjectsPerSecond, 1));
@@ -58,8 +58,8 @@ public sealed record SlabGrowthFinding(
         fields.Add(Fields.AllocsPerSecond, Math.Round(AllocsPerSecond, 1));
         fields.Add(Fields.FreesPerSecond, FreesPerSecond is { } frees ? Math.Round(frees, 1) : null);
         fields.Add(Fields.SlabinfoDelta, SlabinfoDelta);
-        fields.Add(Fields.SUnreclaimKb, SUnreclaimKb);
-        fields.Add(Fields.SUnreclaimDeltaKb, SUnreclaimDeltaKb);
+        fields.Add(Fields.SUnreclaimKb, SUnreclaimKb is { } kb ? new Kilobytes(kb) : null);
+        fields.Add(Fields.SUnreclaimDeltaKb, SUnreclaimDeltaKb is { } delta ? new Kilobytes(delta) : null);
         fields.Add(Fields.MissedFrees, MissedFrees);
         fields.Add(Fields.TopStacks, TopStacks);
     }
@@ -93,13 +93,13 @@ public sealed record SlabLeakSuspectFinding(
     {
         ArgumentNullException.ThrowIfNull(fields);
         fields.Add(Fields.Cache, Cache);
-        fields.Add(Fields.StreakMs, StreakNs / 1_000_000);
+        fields.Add(Fields.StreakMs, TimeSpan.FromTicks((long)(StreakNs / 100)));
         fields.Add(Fields.GrowthObjects, GrowthObjects);
         fields.Add(Fields.GrowthBytes, GrowthBytes);
         fields.Add(Fields.ObjectsPerSecond, Math.Round(ObjectsPerSecond, 1));
         fields.Add(Fields.BytesPerSecond, Math.Round(BytesPerSecond, 1));
-        fields.Add(Fields.MeanOutstandingAgeMs, MeanOutstandingAgeNs / 1_000_000);
-        fields.Add(Fields.SUnreclaimDeltaKb, SUnreclaimDeltaKb);
+        fields.Add(Fields.MeanOutstandingAgeMs, TimeSpan.FromTicks((long)(MeanOutstandingAgeNs / 100)));
+        fields.Add(Fields.SUnreclaimDeltaKb, SUnreclaimDeltaKb is { } delta ? new Kilobytes(delta) : null);
         fields.Add(Fields.TopStacks, TopStacks);
     }
 }
@@ -132,7 +132,7 @@ public sealed record SlabOomFinding(
         fields.Add(Fields.VictimTotalVmBytes, VictimTotalVmBytes);
         fields.Add(Fields.TriggerPid, (long)TriggerPid);
         fields.Add(Fields.TriggerComm, TriggerComm);
-        fields.Add(Fields.SUnreclaimKb, SUnreclaimKb);
+        fields.Add(Fields.SUnreclaimKb, SUnreclaimKb is { } kb ? new Kilobytes(kb) : null);
         fields.Add(Fields.LargestCaches, LargestCaches);
         fields.Add(Fields.GrowingCaches, GrowingCaches);
     }

@@ -30,7 +30,7 @@ public static class RunCommand
         }.Reading(OptionValues.OtlpEndpoint);
         var protocol = new Option<string?>("--otlp-protocol")
         {
-            Description = $"grpc or http/protobuf; default {TelemetrySettings.ProtocolVariable}, else grpc",
+            Description = $"grpc or http/protobuf; default {TelemetrySettings.ProtocolVariable}, else http/protobuf for an endpoint on port 4318, else grpc",
             HelpName = "PROTOCOL",
         }.Reading(OptionValues.OtlpProtocol);
         var dataDir = new Option<string?>("--data-dir")
@@ -38,6 +38,11 @@ public static class RunCommand
             Description = "Where traces.jsonl, metrics.jsonl and logs.jsonl go when no OTLP endpoint is set (default /var/lib/tracer as root, else $XDG_STATE_HOME/tracer)",
             HelpName = "DIR",
         }.Reading(OptionValues.DirectoryPath);
+        var prometheus = new Option<string?>("--prometheus")
+        {
+            Description = $"Also serve every metric for Prometheus to scrape at http://ADDR:PORT/metrics (e.g. 127.0.0.1:9464); default {TelemetrySettings.PrometheusVariable}, else off",
+            HelpName = "ADDR:PORT",
+        };
         var noSlab = new Option<bool>("--no-slab") { Description = "TCP analysis only: do not track the slab allocator" };
         var slabAttribution = new Option<SlabAttribution?>("--slab-attribution")
         {
@@ -52,7 +57,7 @@ public static class RunCommand
         var command = new Command("run", "The main job: every detector on, always-on, findings exported as OpenTelemetry spans, metrics and logs");
         kernel.AddTo(command);
         tcp.AddTo(command);
-        foreach (var option in new Option[] { endpoint, protocol, dataDir, noSlab, slabAttribution, sampleBudget })
+        foreach (var option in new Option[] { endpoint, protocol, dataDir, prometheus, noSlab, slabAttribution, sampleBudget })
         {
             command.Options.Add(option);
         }
@@ -62,7 +67,8 @@ public static class RunCommand
             TelemetrySettings telemetry;
             try
             {
-                telemetry = TelemetrySettings.Resolve(parsed.GetValue(endpoint), parsed.GetValue(protocol), parsed.GetValue(dataDir), Environment.GetEnvironmentVariable);
+                telemetry = TelemetrySettings.Resolve(parsed.GetValue(endpoint), parsed.GetValue(protocol), parsed.GetValue(dataDir), Environment.GetEnvironmentVariable,
+                    parsed.GetValue(prometheus));
             }
             catch (TelemetryConfigurationException e)
             {
