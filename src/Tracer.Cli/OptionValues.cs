@@ -157,6 +157,12 @@ public static class OptionValues
         return TelemetrySettings.EndpointProblem(text);
     }
 
+    public static string? PrometheusAddress(string text, out string? address)
+    {
+        address = text;
+        return TelemetrySettings.PrometheusProblem(text);
+    }
+
     public static string? OtlpProtocol(string text, out string? protocol)
     {
         protocol = text;

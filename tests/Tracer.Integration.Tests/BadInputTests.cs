@@ -56,6 +56,11 @@ public sealed class BadInputTests
             ("", "not an OTLP endpoint URL"), ("collector:4317", "not an OTLP endpoint URL"), ("ftp://collector", "not an OTLP endpoint URL"),
             ("http://", "not an OTLP endpoint URL"), ("http//nowhere", "not an OTLP endpoint URL"),
         ],
+        ["--prometheus"] =
+        [
+            ("", "give the IPv4 address and port to serve /metrics on, ADDR:PORT"), ("9464", "give the IPv4 address and port"),
+            ("127.0.0.1:99999", "give the IPv4 address and port"), ("::1:9464", "give the IPv4 address and port"), ("host:abc", "give the IPv4 address and port"),
+        ],
         ["--otlp-protocol"] = [("", "unknown OTLP protocol; use grpc or http/protobuf"), ("http/json", "unknown OTLP protocol"), ("GRPC", "unknown OTLP protocol")],
         ["--data-dir"] =
         [

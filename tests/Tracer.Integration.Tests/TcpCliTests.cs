@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -64,7 +65,13 @@ public sealed class TcpCliTests
         var path = Path.Combine(Path.GetTempPath(), $"tracer-record-{Environment.ProcessId}.trec");
         try
         {
-            var result = TracerProcess.Run("record", "-o", path, "--duration", "1");
+            // a connection made while recording: a file without samples would not replay
+            using var loopback = new Loopback();
+            var recording = Task.Run(() => TracerProcess.Run("record", "-o", path, "--port", loopback.Port.ToString(CultureInfo.InvariantCulture), "--duration", "3"));
+            Thread.Sleep(1500);
+            var (client, server) = loopback.Connect();
+            Loopback.Transfer(client, server, 1 << 20);
+            var result = recording.Result;
             Assert.True(result.ExitCode == 0, result.Stderr);
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
             Assert.Equal(0, TracerProcess.Run("replay", path).ExitCode);

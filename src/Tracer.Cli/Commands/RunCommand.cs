@@ -42,7 +42,7 @@ public static class RunCommand
         {
             Description = $"Also serve every metric for Prometheus to scrape at http://ADDR:PORT/metrics (e.g. 127.0.0.1:9464); default {TelemetrySettings.PrometheusVariable}, else off",
             HelpName = "ADDR:PORT",
-        };
+        }.Reading(OptionValues.PrometheusAddress);
         var noSlab = new Option<bool>("--no-slab") { Description = "TCP analysis only: do not track the slab allocator" };
         var slabAttribution = new Option<SlabAttribution?>("--slab-attribution")
         {
