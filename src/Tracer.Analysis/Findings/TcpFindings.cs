@@ -97,17 +97,9 @@ public sealed record WindowUpdateIgnoredFinding(
 
     protected override void DescribeDetail(IFindingFields fields)
     {
-        fields.Add(Fields.SegSeq, (ulong)SegSeq);
-        fields.Add(Fields.SndWl1, (ulong)SndWl1);
-        fields.Add(Fields.SegAck, (ulong)SegAck);
-        fields.Add(Fields.SndUna, (ulong)SndUna);
-        fields.Add(Fields.SegWin, (ulong)SegWin);
-        fields.Add(Fields.SndWscale, (ulong)SndWscale);
-        fields.Add(Fields.Nwin, Nwin);
+        RejectedUpdate.Segment(fields, SegSeq, SndWl1, SegAck, SndUna, SegWin, SndWscale, Nwin);
         fields.Add(Fields.SndWnd, (ulong)SndWnd);
-        fields.Add(Fields.Wl1LagBytes, Wl1LagBytes);
-        fields.Add(Fields.WrapDistance, (long)WrapDistance);
-        fields.Add(Fields.Cause, Cause.Spelling());
+        RejectedUpdate.Verdict(fields, Wl1LagBytes, WrapDistance, Cause);
     }
 }
 
@@ -210,16 +202,32 @@ public sealed record StuckFinding(
         fields.Add(Fields.ZeroSince, ZeroSinceNs);
         fields.Add(Fields.DurationMs, TimeSpan.FromTicks((long)(DurationNs / 100)));
         fields.Add(Fields.DurationIsLowerBound, DurationIsLowerBound);
-        fields.Add(Fields.SegSeq, (ulong)SegSeq);
-        fields.Add(Fields.SndWl1, (ulong)SndWl1);
-        fields.Add(Fields.SegAck, (ulong)SegAck);
-        fields.Add(Fields.SndUna, (ulong)SndUna);
-        fields.Add(Fields.SegWin, (ulong)SegWin);
-        fields.Add(Fields.SndWscale, (ulong)SndWscale);
-        fields.Add(Fields.Nwin, Nwin);
+        RejectedUpdate.Segment(fields, SegSeq, SndWl1, SegAck, SndUna, SegWin, SndWscale, Nwin);
         fields.Add(Fields.Unsent, (ulong)Unsent);
-        fields.Add(Fields.Wl1LagBytes, Wl1LagBytes);
-        fields.Add(Fields.WrapDistance, (long)WrapDistance);
-        fields.Add(Fields.Cause, Cause.Spelling());
+        RejectedUpdate.Verdict(fields, Wl1LagBytes, WrapDistance, Cause);
+    }
+}
+
+/// <summary>The fields both findings about a rejected window update declare, in the same order.</summary>
+internal static class RejectedUpdate
+{
+    /// <summary>The segment the window rule judged, and what the rule compared it with.</summary>
+    public static void Segment(IFindingFields fields, uint segSeq, uint sndWl1, uint segAck, uint sndUna, ushort segWin, byte sndWscale, ulong nwin)
+    {
+        fields.Add(Fields.SegSeq, (ulong)segSeq);
+        fields.Add(Fields.SndWl1, (ulong)sndWl1);
+        fields.Add(Fields.SegAck, (ulong)segAck);
+        fields.Add(Fields.SndUna, (ulong)sndUna);
+        fields.Add(Fields.SegWin, (ulong)segWin);
+        fields.Add(Fields.SndWscale, (ulong)sndWscale);
+        fields.Add(Fields.Nwin, nwin);
+    }
+
+    /// <summary>Why the rule said no.</summary>
+    public static void Verdict(IFindingFields fields, ulong wl1LagBytes, int wrapDistance, IgnoreCause cause)
+    {
+        fields.Add(Fields.Wl1LagBytes, wl1LagBytes);
+        fields.Add(Fields.WrapDistance, (long)wrapDistance);
+        fields.Add(Fields.Cause, cause.Spelling());
     }
 }

@@ -31,8 +31,8 @@ public static class SlabComponent
 
     public static readonly BpfComponent Component = new("slab", [CacheAlloc, CacheFree, CacheFreeBackstop, Kmalloc, Kfree, KfreeBackstop, OomVictim]);
 
-    /// <summary>The same object with only the OOM hook: slab tracking without per-object hooks (growth from /proc/slabinfo).</summary>
-    public static readonly BpfComponent Census = new("slab", [OomVictim]);
+    /// <summary>The same object with only the OOM hook: the slabinfo watch, growth read from /proc/slabinfo without per-object hooks.</summary>
+    public static readonly BpfComponent SlabinfoWatch = new("slab", [OomVictim]);
 
     /// <summary>What the slab analysis loses with the methods chosen, for <c>tracer doctor</c> and <c>tracer slab -v</c>.</summary>
     public static IEnumerable<string> ReducedModes(IEnumerable<HookChoice> choices)

@@ -100,7 +100,7 @@ public sealed class SlabTracer : IDisposable
             throw new NotSupportedException($"{SlabinfoPath} is readable by root only: slab tracking needs root or CAP_DAC_READ_SEARCH besides CAP_BPF and CAP_PERFMON");
         }
 
-        var component = new ComponentLoader(settings, logger).Load(options.PerObject ? SlabComponent.Component : SlabComponent.Census, obj => Configure(obj, options));
+        var component = new ComponentLoader(settings, logger).Load(options.PerObject ? SlabComponent.Component : SlabComponent.SlabinfoWatch, obj => Configure(obj, options));
         try
         {
             // read after load: the loaded programs' own frames (bpf_prog_*) are then named too.

@@ -11,7 +11,7 @@ namespace Tracer.Integration.Tests;
 /// Every attach method and transport this kernel supports, forced one at a
 /// time, must load, attach and deliver real events: no fallback is code that has not run.
 /// </summary>
-public sealed class AttachPathTests(ITestOutputHelper output)
+public sealed class AttachMethodTests(ITestOutputHelper output)
 {
     public static TheoryData<AttachMethod, Transport> WorkingPaths => new()
     {
