@@ -187,6 +187,7 @@ public sealed class TcpWindowAnalyzer
     {
         if (isNew || s.SndWl1 != c.SndWl1)
         {
+            c.Wl1Moved |= !isNew;
             c.SndWl1 = s.SndWl1;
             c.Wl1Baseline = s.BytesReceived;
             c.LagLevel = Severity.Info;
@@ -195,9 +196,10 @@ public sealed class TcpWindowAnalyzer
         var baseline = s.Wl1MovedAtBytesReceived ?? c.Wl1Baseline;
         var lag = s.BytesReceived > baseline ? s.BytesReceived - baseline : 0;
 
-        // snd_wl1 is the sequence of a received segment, so it can only look ahead of
-        // rcv_nxt once it lags by 2 GiB or more; the baseline may postdate that.
-        if (SeqNum.After(s.SndWl1, s.RcvNxt))
+        // snd_wl1 ahead of rcv_nxt: either it lags by 2 GiB or more (the baseline may postdate
+        // that), or an out-of-order segment moved it (tcp_ack_update_window() takes any later
+        // seq). Once snd_wl1 was seen to move, the baseline is exact and decides.
+        if (!c.Wl1Moved && SeqNum.After(s.SndWl1, s.RcvNxt))
         {
             lag = Math.Max(lag, unchecked(s.RcvNxt - s.SndWl1));
         }
@@ -459,6 +461,9 @@ public sealed class TcpWindowAnalyzer
 
         public uint SndWl1;
         public ulong Wl1Baseline;
+
+        /// <summary>snd_wl1 changed between two samples: the lag since is counted exactly from the baseline.</summary>
+        public bool Wl1Moved;
         public ulong Wl1LagBytes;
         public Severity LagLevel;
 
