@@ -9,8 +9,6 @@ public sealed class JsonLinesOutput(Stream stream, bool samples = false) : IFind
 {
     private readonly JsonLinesWriter writer = new(stream);
 
-    public JsonLinesWriter Writer => writer;
-
     public void Emit(Finding finding) => writer.Write(json => FindingJson.Write(json, finding));
 
     public void Sample(in TcpSample sample)

@@ -23,6 +23,7 @@ public static class TelemetryAttributes
 
     public const string FindingKind = "tracer.finding.kind";
     public const string FindingSeverity = "tracer.finding.severity";
+    public const string FindingSubject = "tracer.finding.subject";
     public const string FindingLostSamples = "tracer.finding.lost_samples";
 
     public const string TcpCookie = "tracer.tcp.cookie";

@@ -84,7 +84,7 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
         // growth is reported for the top caches every interval: the growth-rate gauges carry it
         if (finding.Kind != Kinds.SlabGrowth)
         {
-            Log(finding, OtlpFields.Of(finding, executableNames, kind, severity), context);
+            Log(finding, OtlpFields.Of(finding, executableNames, kind, severity, new(TelemetryAttributes.FindingSubject, finding.Kind.SubjectName)), context);
         }
 
         switch (finding)

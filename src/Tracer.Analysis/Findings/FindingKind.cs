@@ -39,6 +39,7 @@ public sealed class FindingKind
     {
         Name = name;
         Subject = subject;
+        SubjectName = subject.ToString().ToLowerInvariant();
         Declared.Add(this);
     }
 
@@ -49,6 +50,9 @@ public sealed class FindingKind
     public string Name { get; }
 
     public FindingSubject Subject { get; }
+
+    /// <summary>The subject as renderers spell it: <c>connection</c>, <c>cache</c>, <c>process</c>, <c>tracer</c>.</summary>
+    public string SubjectName { get; }
 
     public override string ToString() => Name;
 }
