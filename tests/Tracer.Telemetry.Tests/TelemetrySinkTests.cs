@@ -95,6 +95,21 @@ public sealed class TelemetrySinkTests : IDisposable
     }
 
     [Fact]
+    public void AFindingAboutTheTracerIsALogRecordWithItsFieldsAndNoConnection()
+    {
+        var sink = new TelemetrySink(log, Wall);
+        sink.Emit(new Tracer.Analysis.Overhead.DropsFinding(Ns(5), 12, new Tracer.Analysis.Overhead.LoadState(100, 0, [7UL, 5UL], Tracer.Analysis.Overhead.DetailLevel.Full)));
+
+        var record = Assert.Single(log.Records);
+        Assert.Equal("tracer.drops", record.EventName);
+        Assert.Equal(LogLevel.Warning, record.Level);
+        Assert.Contains(new KeyValuePair<string, object?>("tracer.finding.subject", "tracer"), record.Attributes);
+        Assert.Contains(new KeyValuePair<string, object?>("tracer.overhead.dropped", 12L), record.Attributes);
+        Assert.DoesNotContain(record.Attributes, a => a.Key.StartsWith("network.", StringComparison.Ordinal));
+        Assert.Empty(spans);
+    }
+
+    [Fact]
     public void EveryFindingIsALogRecordInItsEpisodesTrace()
     {
         var sink = new TelemetrySink(log, Wall);
