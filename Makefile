@@ -13,6 +13,12 @@ BPF_OBJECTS := $(patsubst bpf/%.bpf.c,$(BPF_OUT)/%.bpf.o,$(BPF_SOURCES))
 BPF_HEADERS := $(wildcard bpf/include/*.h bpf/*.h)
 TRACER := src/Tracer.Cli/bin/$(CONFIGURATION)/net10.0/tracer
 RUN_ARGS ?=
+# make install: PREFIX for the binary, docs and man page; UNITDIR for the systemd unit; DESTDIR to stage
+PREFIX ?= /usr/local
+UNITDIR ?= /etc/systemd/system
+DESTDIR ?=
+AOT := $(BUILD)/aot/tracer
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 
 .PHONY: all deps bpf build run test test-unit test-integration bindings clean
 
@@ -67,4 +73,24 @@ soak: build publish
 publish: bpf
 	$(DOTNET) publish src/Tracer.Cli/Tracer.Cli.csproj -c $(CONFIGURATION) -r linux-x64 -p:PublishAot=true -o $(BUILD)/aot --nologo -v quiet
 
-.PHONY: bench publish soak
+# The NativeAOT binary, its unit (ExecStart pointing at PREFIX), /etc/default/tracer (kept if it
+# exists: it is the administrator's), the man page rendered from --help, README and docs.
+install: publish
+	@$(MAKE) --no-print-directory install-files
+
+install-files:
+	install -D -m 0755 $(AOT) $(DESTDIR)$(PREFIX)/bin/tracer
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)/etc/default $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/doc/tracer/docs
+	sed 's|^ExecStart=/usr/bin/tracer|ExecStart=$(PREFIX)/bin/tracer|' deploy/tracer.service > $(DESTDIR)$(UNITDIR)/tracer.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/tracer.service
+	[ -e $(DESTDIR)/etc/default/tracer ] || install -m 0644 deploy/tracer.default $(DESTDIR)/etc/default/tracer
+	scripts/manpage.sh $(AOT) | gzip -9n > $(DESTDIR)$(PREFIX)/share/man/man1/tracer.1.gz
+	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/tracer/
+	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/tracer/docs/
+
+# build/tracer_VERSION_ARCH.deb: the install above under /usr, the unit in /lib/systemd/system,
+# /etc/default/tracer a conffile (scripts/deb.sh).
+deb: publish
+	scripts/deb.sh $(AOT) $(DEB_ARCH) $(BUILD)
+
+.PHONY: bench publish soak install install-files deb

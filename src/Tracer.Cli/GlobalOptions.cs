@@ -54,13 +54,25 @@ public static class GlobalOptions
             1 => LogLevel.Debug,
             _ => LogLevel.Trace,
         };
-        return LoggerFactory.Create(builder => builder
-            .SetMinimumLevel(level)
-            .AddSimpleConsole(o =>
+        // under systemd (JOURNAL_STREAM set) lines carry syslog priority prefixes, so the journal keeps each level
+        var journal = Environment.GetEnvironmentVariable("JOURNAL_STREAM") is { Length: > 0 };
+        return LoggerFactory.Create(builder =>
+        {
+            builder.SetMinimumLevel(level);
+            if (journal)
             {
-                o.SingleLine = true;
-                o.IncludeScopes = false;
-            })
-            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+                builder.AddSystemdConsole(o => o.IncludeScopes = false);
+            }
+            else
+            {
+                builder.AddSimpleConsole(o =>
+                {
+                    o.SingleLine = true;
+                    o.IncludeScopes = false;
+                });
+            }
+
+            builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        });
     }
 }
