@@ -25,7 +25,7 @@ DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 all: build
 
 deps:
-	@scripts/install-deps.sh
+	@[ -n "$(SKIP_DEPS)" ] || scripts/install-deps.sh
 
 # vmlinux.h comes from the running kernel's BTF; CO-RE relocates field offsets at load time,
 # so the objects also run on other kernels with BTF.
