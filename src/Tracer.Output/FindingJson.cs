@@ -31,6 +31,15 @@ public static class FindingJson
             EndpointJson.Write(w, c.Endpoints);
             w.WriteBoolean("possibly_incomplete", c.LostSamples > 0);
             w.WriteNumber("lost_samples", c.LostSamples);
+            if (c.Container.ContainerId is { } container)
+            {
+                w.WriteString("container_id", container);
+            }
+
+            if (c.Container.PodUid is { } pod)
+            {
+                w.WriteString("k8s_pod_uid", pod);
+            }
         }
 
         public void Add(FindingField field, long value) => w.WriteNumber(field.Json, value);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Tracer.Analysis.Findings;
 using Tracer.Analysis.Tcp;
 using Tracer.Bpf;
+using Tracer.Bpf.Owners;
 using Tracer.Bpf.Snapshot;
 using Tracer.Pipeline.Sources;
 
@@ -52,6 +53,7 @@ public static class Attach
             // the snapshot may date a zero window hours back: nothing is forgotten for being idle
             TcpAnalysis = new TcpWindowAnalyzerOptions { IdleTimeout = TimeSpan.FromDays(365) },
             Done = () => outcome.IsSettled,
+            ContainerOf = pid => ProcCgroups.ContainerOf(pid),
         };
         new Engine(options, outcome, logger).Run(source, slab: null, stop);
         return new AttachResult(outcome, source.Watched);

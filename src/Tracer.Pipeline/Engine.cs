@@ -20,6 +20,12 @@ public sealed record EngineOptions
     /// <summary>Overhead control of the always-on mode; null: the kernel sends full detail throughout.</summary>
     public OverheadOptions? Overhead { get; init; }
 
+    /// <summary>
+    /// The container and pod of a connection finding's owner, looked up when the finding is made;
+    /// null leaves them unknown (a replay: the processes are not this machine's).
+    /// </summary>
+    public Func<int, ContainerIdentity>? ContainerOf { get; init; }
+
     /// <summary>Ends the trace early when true, checked after every poll (attach: every connection judged).</summary>
     public Func<bool>? Done { get; init; }
 }
@@ -37,7 +43,7 @@ public sealed record EngineResult(ulong Samples, LoadState Load, int Stuck, long
 /// </summary>
 public sealed class Engine(EngineOptions options, IFindingSink sink, ILogger logger)
 {
-    private readonly Tally tally = new(sink);
+    private readonly Tally tally = new(sink, options.ContainerOf);
     private TcpWindowAnalyzer? tcpAnalyzer;
     private SlabGrowthAnalyzer? slabAnalyzer;
     private OverheadGovernor? governor;
@@ -187,8 +193,11 @@ public sealed class Engine(EngineOptions options, IFindingSink sink, ILogger log
         slabState = new SlabState(slabAnalyzer, interval, slab.PerObject, full);
     }
 
-    /// <summary>Counts the stuck verdicts on their way to the sinks: they decide a command's exit status.</summary>
-    private sealed class Tally(IFindingSink sink) : IFindingSink
+    /// <summary>
+    /// Counts the stuck verdicts on their way to the sinks (they decide a command's exit status)
+    /// and names the container and pod of each connection finding's owner.
+    /// </summary>
+    private sealed class Tally(IFindingSink sink, Func<int, ContainerIdentity>? containerOf) : IFindingSink
     {
         public int Stuck { get; private set; }
 
@@ -197,6 +206,11 @@ public sealed class Engine(EngineOptions options, IFindingSink sink, ILogger log
             if (finding.Kind == FindingKind.Stuck)
             {
                 Stuck++;
+            }
+
+            if (containerOf is not null && finding is ConnectionFinding { Pid: > 0 } owned && containerOf(owned.Pid) is { IsKnown: true } container)
+            {
+                finding = owned with { Container = container };
             }
 
             sink.Emit(finding);

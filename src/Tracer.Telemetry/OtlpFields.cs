@@ -67,6 +67,16 @@ internal sealed class OtlpFields : IFindingFields
         {
             attributes.Add(new(FindingLostSamples, Int(c.LostSamples)));
         }
+
+        if (c.Container.ContainerId is { } container)
+        {
+            attributes.Add(new(ContainerId, container));
+        }
+
+        if (c.Container.PodUid is { } pod)
+        {
+            attributes.Add(new(K8sPodUid, pod));
+        }
     }
 
     public void Add(FindingField field, long value) => attributes.Add(new(field.Attribute, value));

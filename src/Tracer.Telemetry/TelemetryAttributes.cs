@@ -16,6 +16,8 @@ public static class TelemetryAttributes
     public const string ProcessPid = "process.pid";
     public const string ProcessExecutableName = "process.executable.name";
     public const string HostName = "host.name";
+    public const string ContainerId = "container.id";
+    public const string K8sPodUid = "k8s.pod.uid";
     public const string ProcessCommand = "process.command";
     public const string CpuLogicalNumber = "cpu.logical_number";
     public const string SystemMemoryLinuxSlabState = "system.memory.linux.slab.state";

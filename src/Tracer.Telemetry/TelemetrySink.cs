@@ -46,7 +46,7 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
                 }
 
                 context = Begin(start, start.ZeroSinceNs, OtlpFields.Of(start, executableNames));
-                TracerTelemetry.ZeroWindowEpisodes.Add(1, new KeyValuePair<string, object?>(NetworkType, OtlpFields.NetworkTypeOf(start.Endpoints)));
+                TracerTelemetry.ZeroWindowEpisodes.Add(1, MetricAttributes(start));
                 break;
             case WindowUpdateIgnoredFinding or Wl1LagFinding:
                 AddEvent(context, connection!);
@@ -59,7 +59,7 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
             case ZeroWindowEndFinding end:
                 context ??= Begin(end, end.Episode.ZeroSinceNs);
                 SetTags(context, end);
-                RecordDuration(end.Endpoints, end.Episode, stuck: context?.Status == ActivityStatusCode.Error);
+                RecordDuration(end, end.Episode, stuck: context?.Status == ActivityStatusCode.Error);
                 break;
             case ZeroWindowOpenFinding open:
                 context ??= Begin(open, open.Episode.ZeroSinceNs);
@@ -69,7 +69,7 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
                     context?.SetStatus(ActivityStatusCode.Error, open.Message);
                 }
 
-                RecordDuration(open.Endpoints, open.Episode, open.Stuck);
+                RecordDuration(open, open.Episode, open.Stuck);
                 break;
             case SlabLeakSuspectFinding leak:
                 var streakStart = leak.TimestampNs - Math.Min(leak.TimestampNs, leak.StreakNs);
@@ -213,8 +213,29 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
 
     private DateTime Wall(ulong monotonicNs) => DateTime.SpecifyKind(wallClock(monotonicNs), DateTimeKind.Utc);
 
-    private static void RecordDuration(Endpoints endpoints, in EpisodeSummary e, bool stuck) =>
-        TracerTelemetry.ZeroWindowDuration.Record(e.DurationNs / 1e9, new(NetworkType, OtlpFields.NetworkTypeOf(endpoints)), new(TcpStuck, stuck));
+    private static void RecordDuration(ConnectionFinding finding, in EpisodeSummary e, bool stuck)
+    {
+        var attributes = MetricAttributes(finding);
+        attributes.Add(TcpStuck, stuck);
+        TracerTelemetry.ZeroWindowDuration.Record(e.DurationNs / 1e9, attributes);
+    }
+
+    /// <summary>A connection's metric attributes: its network type, and its owner's container and pod when known.</summary>
+    private static TagList MetricAttributes(ConnectionFinding finding)
+    {
+        var attributes = new TagList { { NetworkType, OtlpFields.NetworkTypeOf(finding.Endpoints) } };
+        if (finding.Container.ContainerId is { } container)
+        {
+            attributes.Add(ContainerId, container);
+        }
+
+        if (finding.Container.PodUid is { } pod)
+        {
+            attributes.Add(K8sPodUid, pod);
+        }
+
+        return attributes;
+    }
 
     /// <summary>Runs <paramref name="action"/> without it changing the thread's current activity: every span here is a root.</summary>
     private static Activity? Detached(Func<Activity?> action)

@@ -31,3 +31,29 @@ public sealed class EveryKindTests
         });
     }
 }
+
+/// <summary>A connection owned by a process in a Kubernetes pod's container names both, on log records and episode metrics.</summary>
+public sealed class ContainerAttributeTests
+{
+    [Fact]
+    public void AContainerisedOwnersFindingCarriesContainerIdAndPodUid()
+    {
+        var executables = new ExecutableNames(Path.Combine(Path.GetTempPath(), "no-proc-here"));
+        var finding = (ConnectionFinding)FindingExamples.All.First(f => f is ConnectionFinding) with { Container = new ContainerIdentity("5f1c", "0b9a5b3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b") };
+
+        var attributes = OtlpFields.Of(finding, executables).ToDictionary(a => a.Key, a => a.Value);
+
+        Assert.Equal("5f1c", attributes[TelemetryAttributes.ContainerId]);
+        Assert.Equal("0b9a5b3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b", attributes[TelemetryAttributes.K8sPodUid]);
+    }
+
+    [Fact]
+    public void AHostProcessesFindingHasNeither()
+    {
+        var executables = new ExecutableNames(Path.Combine(Path.GetTempPath(), "no-proc-here"));
+        var attributes = OtlpFields.Of(FindingExamples.All.First(f => f is ConnectionFinding), executables).Select(a => a.Key).ToList();
+
+        Assert.DoesNotContain(TelemetryAttributes.ContainerId, attributes);
+        Assert.DoesNotContain(TelemetryAttributes.K8sPodUid, attributes);
+    }
+}

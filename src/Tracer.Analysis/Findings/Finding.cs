@@ -53,10 +53,13 @@ public abstract record ConnectionFinding(ulong TimestampNs, ulong Cookie, int Pi
     /// <summary>True when <see cref="LostSamples"/> is not 0: the finding rests on an incomplete sample stream.</summary>
     public bool PossiblyIncomplete => LostSamples > 0;
 
+    /// <summary>The owner's container and pod, when a live trace could read them (the engine fills it in).</summary>
+    public ContainerIdentity Container { get; init; }
+
     public sealed override void Describe(IFindingFields fields)
     {
         ArgumentNullException.ThrowIfNull(fields);
-        fields.Connection(new ConnectionIdentity(Cookie, Pid, Comm, Endpoints, LostSamples));
+        fields.Connection(new ConnectionIdentity(Cookie, Pid, Comm, Endpoints, LostSamples, Container));
         DescribeDetail(fields);
     }
 
@@ -65,4 +68,4 @@ public abstract record ConnectionFinding(ulong TimestampNs, ulong Cookie, int Pi
 }
 
 /// <summary>Who and what a connection finding is about; <see cref="Pid"/> 0 when the owner is unknown.</summary>
-public readonly record struct ConnectionIdentity(ulong Cookie, int Pid, string Comm, Endpoints Endpoints, ulong LostSamples);
+public readonly record struct ConnectionIdentity(ulong Cookie, int Pid, string Comm, Endpoints Endpoints, ulong LostSamples, ContainerIdentity Container = default);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net.Sockets;
 using Tracer.Analysis.Tcp;
+using Tracer.Bpf.Owners;
 using Tracer.Bpf.Tcp;
 using Tracer.Pipeline;
 using Tracer.Pipeline.Sources;
@@ -53,9 +54,10 @@ public sealed class TcpOptions
         },
     };
 
-    /// <summary>The engine's options with the analysis these options ask for.</summary>
+    /// <summary>The engine's options for a live trace, with the analysis these options ask for.</summary>
     public EngineOptions Engine(ParseResult parsed) => new()
     {
+        ContainerOf = pid => ProcCgroups.ContainerOf(pid),
         TcpAnalysis = parsed.GetValue(MinZeroWindow) is { } ms
             ? new TcpWindowAnalyzerOptions { ZeroWindowReportAfter = TimeSpan.FromMilliseconds(ms) }
             : new TcpWindowAnalyzerOptions(),
