@@ -88,17 +88,16 @@ public static class RunCommand
             // signals are handled from here on: one during the slab attach still flushes and detaches
             using var stop = new StopSignal(parsed.GetValue(tcp.Duration));
             using var pipeline = TelemetryPipeline.Start(telemetry, logger);
-            var terminal = !Console.IsOutputRedirected;
-            if (!terminal)
-            {
-                Console.Error.WriteLine($"tracer run: telemetry to {telemetry.Destination}");
-            }
-
-            var telemetrySink = new TelemetrySink(pipeline.FindingLogger, Clock.ToWallClock);
-            IFindingSink sink = terminal ? telemetrySink : new FindingFanOut(telemetrySink, new TextOutput(Console.Out, Clock.ToWallClock));
             using var slabSource = slab is { } when ? SlabSource.TryStart(settings, AlwaysOnSlab, when, logger) : null;
             using var tcpSource = LiveTcpSource.Start(settings, options, logger);
+            RunStatus.Banner(Console.Error, tcpSource.Choices.Concat(slabSource?.Choices ?? []), telemetry.Destination);
+            var status = new RunStatus(Console.Error, terminal: !Console.IsErrorRedirected);
+            var telemetrySink = new TelemetrySink(pipeline.FindingLogger, Clock.ToWallClock);
+            IFindingSink sink = Console.IsOutputRedirected
+                ? new FindingFanOut(telemetrySink, status, new TextOutput(Console.Out, Clock.ToWallClock))
+                : new FindingFanOut(telemetrySink, status);
             new Engine(engine, sink, logger).Run(tcpSource, slabSource, stop);
+            status.Summary();
             if (!pipeline.Flush(TimeSpan.FromSeconds(10)))
             {
                 logger.LogWarning("telemetry export did not finish flushing within 10 s; what was still queued is lost");

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Tracer.Analysis.Overhead;
 using Tracer.Bpf;
+using Tracer.Bpf.Attach;
 using Tracer.Bpf.Tcp;
 using Tracer.Interop;
 
@@ -14,6 +15,9 @@ public sealed class LiveTcpSource : ITcpSampleSource
     private LiveTcpSource(TcpWindowTracer tracer) => this.tracer = tracer;
 
     public ulong NowNs => Clock.MonotonicNowNsUnsigned;
+
+    /// <summary>Each hook and the attach method the kernel accepted.</summary>
+    public IReadOnlyList<HookChoice> Choices => tracer.Choices;
 
     public DetailLevel Detail
     {

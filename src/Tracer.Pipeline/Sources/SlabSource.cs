@@ -48,6 +48,9 @@ public sealed class SlabSource : IDisposable
 
     public uint SampleEvery => options.SampleEvery;
 
+    /// <summary>Each hook attached now and its attach method.</summary>
+    public IReadOnlyList<HookChoice> Choices => tracer.Choices;
+
     /// <param name="options">Sampling; <see cref="SlabTraceOptions.PerObject"/> is set from <paramref name="attribution"/>.</param>
     public static SlabSource Start(BpfSettings settings, SlabTraceOptions options, SlabAttribution attribution, ILogger logger)
     {
