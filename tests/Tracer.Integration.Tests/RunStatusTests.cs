@@ -44,4 +44,16 @@ public sealed class RunStatusTests(ITestOutputHelper output)
         Assert.True(updates.Count >= 3, string.Create(CultureInfo.InvariantCulture, $"{updates.Count} status updates in 4 s"));
         dataDir.Delete(recursive: true);
     }
+
+    [KernelFact]
+    public void UnderSystemdEveryLogLineCarriesItsSyslogPriority()
+    {
+        var result = TracerProcess.Run(TimeSpan.FromSeconds(60), null, new Dictionary<string, string> { ["JOURNAL_STREAM"] = "8:12345" }, ["tcp", "--json", "--duration", "1", "-v"]);
+
+        Assert.Equal(0, result.ExitCode);
+        var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.NotEmpty(lines);
+        Assert.All(lines, l => Assert.Matches(@"^<[0-7]>", l));
+        Assert.Contains(lines, l => l.StartsWith("<7>", StringComparison.Ordinal) && l.Contains("tcp ack path: ", StringComparison.Ordinal));
+    }
 }
