@@ -251,6 +251,9 @@ static __always_inline int on_reset(struct sock *sk, const struct sk_buff *skb, 
 	ev->softirq = outside_task(skb, ev->reason);
 	if (sk)
 		ev->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	/* tcp_v4_do_rcv()/tcp_v6_do_rcv(): a listener found no request for the segment and answers it */
+	if (ev->state == TCP_LISTEN)
+		ev->sender_ino = socket_inode(sk, 0);
 	if (skb) {
 		tuple_from_segment(ev, skb);
 	} else if (sk) {

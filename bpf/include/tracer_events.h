@@ -295,6 +295,7 @@ struct reset_event {
 	__u64 group; /* LISTEN, EXISTING: sock_reuseport address, 0 without a group */
 	__u64 birth_ns; /* LISTEN: when it went CLOSE -> LISTEN */
 	__u64 cgroup; /* cgroup v2 id of the task */
+	__u64 sender_ino; /* RST sent for a listening socket (a segment no request matched): that listener's inode, else 0 */
 	__u8 saddr[16]; /* local address; IPv4 in the first 4 bytes */
 	__u8 daddr[16]; /* peer address (RST only) */
 	__u32 tgid; /* the task in whose context the event fired (for EXISTING: 0) */
@@ -312,6 +313,6 @@ struct reset_event {
 	__u8 __pad[4];
 };
 
-_Static_assert(sizeof(struct reset_event) == 120, "reset_event layout changed");
+_Static_assert(sizeof(struct reset_event) == 128, "reset_event layout changed");
 
 #endif /* TRACER_EVENTS_H */
