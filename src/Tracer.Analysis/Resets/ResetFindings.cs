@@ -39,8 +39,10 @@ public sealed record ListenerResetFinding(ulong TimestampNs, ListenerInfo Listen
         {
             var l = Listener;
             var who = l.Command is { Length: > 0 } command && command != l.Comm ? $"`{l.Comm}` pid {l.Pid} (`{command}`)" : $"`{l.Comm}` pid {l.Pid}";
-            var text = string.Create(CultureInfo.InvariantCulture,
-                $"RST × {TotalResets} on {l.Where}: the kernel reset {ResetConnections} connection{(ResetConnections == 1 ? "" : "s")} queued on a listener of {who}, which closed");
+            var text = ResetConnections > 0
+                ? string.Create(CultureInfo.InvariantCulture,
+                    $"RST × {TotalResets} on {l.Where}: the kernel reset {ResetConnections} connection{(ResetConnections == 1 ? "" : "s")} queued on a listener of {who}, which closed")
+                : string.Create(CultureInfo.InvariantCulture, $"RST × {TotalResets} on {l.Where}: a listener of {who} closed");
             if (LifetimeNs is { } life)
             {
                 var joined = Members.Count == 0 ? "after it began listening" : $"after it joined the SO_REUSEPORT group of {Names(Members)}";
@@ -51,12 +53,16 @@ public sealed record ListenerResetFinding(ulong TimestampNs, ListenerInfo Listen
                 text += $" while in the SO_REUSEPORT group of {Names(Members)}";
             }
 
-            text += Accepted == 0 ? " without accepting any" : " without accepting them";
+            if (ResetConnections > 0)
+            {
+                text += Accepted == 0 ? " without accepting any" : " without accepting them";
+            }
+
             if (SynQueueResets > 0)
             {
                 var by = AnsweredBy.Count == 0 ? "another listener" : string.Join(", ", AnsweredBy.Select(m => string.Create(CultureInfo.InvariantCulture, $"pid {m.Pid}'s listener")));
                 text += string.Create(CultureInfo.InvariantCulture,
-                    $"; {SynQueueResets} more handshake{(SynQueueResets == 1 ? "" : "s")} in its SYN queue {(SynQueueResets == 1 ? "was" : "were")} answered by {by} with a RST");
+                    $"; {(ResetConnections > 0 ? "" : "its ")}{SynQueueResets}{(ResetConnections > 0 ? " more" : "")} handshake{(SynQueueResets == 1 ? "" : "s")} in its SYN queue {(SynQueueResets == 1 ? "was" : "were")} answered by {by} with a RST");
             }
 
             return text + (Ghost ? " (a ghost listener: it joined the group briefly and never served it)" : "");
