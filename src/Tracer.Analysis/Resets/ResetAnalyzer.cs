@@ -97,8 +97,11 @@ public sealed class ResetAnalyzer(IFindingSink sink, ResetAnalyzerOptions option
     private void Born(ListenerSample l)
     {
         var info = new ListenerInfo(l.Inode, l.Family, l.Port, l.Pid, l.Comm, l.Command, l.Kind == ListenerEventKind.Listen ? l.BirthNs : null, l.Group);
-        // the group as it was when this one joined: its live members with the same group address
-        var members = l.Group == 0 ? [] : listeners.Values.Where(m => m.Info.Group == l.Group && m.Info.Port == l.Port).Select(m => m.Info).ToList();
+        // the group as it was when this one joined: its other live members with the same group address
+        // (the listener iterator may already have reported this one, when it listened during start-up)
+        var members = l.Group == 0
+            ? []
+            : listeners.Values.Where(m => m.Info.Inode != l.Inode && m.Info.Group == l.Group && m.Info.Port == l.Port).Select(m => m.Info).ToList();
         listeners[l.Inode] = new Live(info, members);
     }
 
