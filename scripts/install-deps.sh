@@ -8,6 +8,7 @@ packages=(
   make iproute2 procps            # build; network namespaces and ss for tests
   iperf3 rsync                    # real workloads driven by the integration tests
   prometheus                      # prometheus scrapes tracer run --prometheus in a test; promtool checks deploy/'s rules
+  nginx-light python3             # the reset tests: nginx with reuseport as the server, a python listener as the ghost
 )
 
 # `make bench` only: the start-up benchmark of tracer attach against bpftrace
@@ -32,6 +33,14 @@ if ((${#missing[@]})); then
   # Debian starts a system-wide Prometheus on :9090; the tests start their own on free ports
   if [[ " ${missing[*]} " == *" prometheus "* ]] && [[ -d /run/systemd/system ]]; then
     systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  fi
+  # likewise nginx on :80; the tests start their own with a config in a temp dir
+  if [[ " ${missing[*]} " == *" nginx-light "* ]]; then
+    if [[ -d /run/systemd/system ]]; then
+      systemctl disable --now nginx.service >/dev/null 2>&1 || true
+    elif [[ -f /run/nginx.pid ]]; then
+      kill "$(cat /run/nginx.pid)" 2>/dev/null || true
+    fi
   fi
 fi
 

@@ -250,4 +250,69 @@ struct tcp_socket_snapshot {
 
 _Static_assert(sizeof(struct tcp_socket_snapshot) == 168, "tcp_socket_snapshot layout changed");
 
+/* ---- listeners and resets (bpf/resets.bpf.c) ---- */
+
+/* What a reset record says happened. */
+enum reset_event_kind {
+	RESET_EV_LISTEN = 1, /* listen() returned 0 on a socket that was not listening: a new listener */
+	RESET_EV_LISTENER_CLOSE = 2, /* LISTEN -> CLOSE, in the closing task's context */
+	RESET_EV_LISTENER_GONE = 3, /* the closed listener was destroyed: its close is over */
+	RESET_EV_RST = 4, /* this host sent a RST */
+	RESET_EV_EXISTING = 5, /* a listener that was there before the trace (listener iterator) */
+};
+
+/*
+ * Why the kernel sent a RST: the kernel's enum sk_rst_reason (Linux 6.10+),
+ * translated in the program with CO-RE enum values so that records keep one
+ * meaning across kernels.
+ */
+enum tracer_rst_reason {
+	RST_REASON_OTHER = 0, /* a reason not named below, or a kernel before 6.10 */
+	RST_REASON_NOT_SPECIFIED = 1, /* SK_RST_REASON_NOT_SPECIFIED */
+	RST_REASON_NO_SOCKET = 2, /* SK_RST_REASON_NO_SOCKET: nothing listens on the port */
+	RST_REASON_TCP_FLAGS = 3, /* SK_RST_REASON_TCP_FLAGS: e.g. an ACK to a listener with no such request */
+	RST_REASON_INVALID_ACK = 4, /* SK_RST_REASON_TCP_INVALID_ACK_SEQUENCE */
+	RST_REASON_TIMEWAIT = 5, /* SK_RST_REASON_TCP_TIMEWAIT_SOCKET */
+	RST_REASON_INVALID_SYN = 6, /* SK_RST_REASON_INVALID_SYN */
+	RST_REASON_ABORT_ON_DATA = 7, /* SK_RST_REASON_TCP_ABORT_ON_DATA: data arrived after close */
+	RST_REASON_ABORT_ON_CLOSE = 8, /* SK_RST_REASON_TCP_ABORT_ON_CLOSE: closed with unread data */
+	RST_REASON_ABORT_ON_LINGER = 9, /* SK_RST_REASON_TCP_ABORT_ON_LINGER: FIN_WAIT2 timeout of an orphan (close() with SO_LINGER 0 is TCP_STATE) */
+	RST_REASON_ABORT_ON_MEMORY = 10, /* SK_RST_REASON_TCP_ABORT_ON_MEMORY */
+	RST_REASON_TCP_STATE = 11, /* SK_RST_REASON_TCP_STATE: tcp_disconnect(), ss -K, a listener's queued children */
+	RST_REASON_KEEPALIVE = 12, /* SK_RST_REASON_TCP_KEEPALIVE_TIMEOUT */
+	RST_REASON_DISCONNECT_WITH_DATA = 13, /* SK_RST_REASON_TCP_DISCONNECT_WITH_DATA */
+};
+
+/*
+ * One listener event or one RST. Listeners are keyed by their socket inode
+ * (they own an fd while they live). The group key is the address of the
+ * listener's struct sock_reuseport, 0 when it is in no group: unique among the
+ * groups alive at one time, reused after a group is freed.
+ */
+struct reset_event {
+	__u64 ts_ns; /* bpf_ktime_get_ns() */
+	__u64 sock_ino; /* the listener's inode (LISTEN, CLOSE, GONE, EXISTING); for a RST, the listener whose close sent it, else 0 */
+	__u64 group; /* LISTEN, EXISTING: sock_reuseport address, 0 without a group */
+	__u64 birth_ns; /* LISTEN: when it went CLOSE -> LISTEN */
+	__u64 cgroup; /* cgroup v2 id of the task */
+	__u64 sender_ino; /* RST sent for a listening socket (a segment no request matched): that listener's inode, else 0 */
+	__u8 saddr[16]; /* local address; IPv4 in the first 4 bytes */
+	__u8 daddr[16]; /* peer address (RST only) */
+	__u32 tgid; /* the task in whose context the event fired (for EXISTING: 0) */
+	__u32 accept_queue; /* CLOSE: sk_ack_backlog, completed handshakes never accepted */
+	__u32 syn_queue; /* CLOSE: icsk_accept_queue.qlen, handshakes still in the SYN queue */
+	__u32 group_size; /* LISTEN, EXISTING: sock_reuseport num_socks */
+	__u16 kind; /* enum reset_event_kind */
+	__u16 family; /* enum tracer_addr_family */
+	__u16 sport; /* local port, host byte order */
+	__u16 dport; /* peer port, host byte order */
+	__u16 reason; /* RST: enum tracer_rst_reason */
+	__u8 state; /* RST: state of the socket the kernel sent it for (TCP_LISTEN: a segment no request matched) */
+	__u8 softirq; /* RST: 1 when it answers an incoming segment or a keepalive timeout (softirq), 0 when a task sent it */
+	char comm[TRACER_COMM_LEN];
+	__u8 __pad[4];
+};
+
+_Static_assert(sizeof(struct reset_event) == 128, "reset_event layout changed");
+
 #endif /* TRACER_EVENTS_H */

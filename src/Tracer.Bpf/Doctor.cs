@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Tracer.Bpf.Attach;
+using Tracer.Bpf.Resets;
 using Tracer.Bpf.Slab;
 using Tracer.Bpf.Snapshot;
 using Tracer.Bpf.Tcp;
@@ -24,7 +25,7 @@ public sealed record DoctorReport(
     public IReadOnlyList<string> Notes => SlabComponent.ReducedModes(Hooks.Select(h => h.Choice)).ToList();
 
     /// <summary>Every BPF component of the project, in the order doctor reports them.</summary>
-    public static IReadOnlyList<BpfComponent> Components { get; } = [TcpWindowComponent.Component, SlabComponent.Component];
+    public static IReadOnlyList<BpfComponent> Components { get; } = [TcpWindowComponent.Component, SlabComponent.Component, ResetComponent.Component];
 
     public static DoctorReport Run(BpfSettings settings, ILogger logger)
     {

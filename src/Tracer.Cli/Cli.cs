@@ -51,6 +51,7 @@ public static class Cli
             ReplayCommand.Create(),
             AttachCommand.Create(),
             SlabCommand.Create(),
+            ResetsCommand.Create(),
             RunCommand.Create(),
         };
         root.Options.Add(GlobalOptions.Verbose);

@@ -53,5 +53,17 @@ public sealed class Views : IDisposable
         return new Views(new FindingFanOut(new TextOutput(Console.Out, Clock.ToWallClock, growthLines), new SlabTable(Console.Out, top)), null);
     }
 
+    /// <summary>Findings as they come: JSON lines, else text lines.</summary>
+    public static Views Findings(bool json)
+    {
+        if (json)
+        {
+            var output = new JsonLinesOutput(StandardOutput.Open());
+            return new Views(output, output);
+        }
+
+        return new Views(new TextOutput(Console.Out, Clock.ToWallClock), null);
+    }
+
     public void Dispose() => owned?.Dispose();
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Tracer.Analysis.Findings;
 using Tracer.Analysis.Overhead;
+using Tracer.Analysis.Resets;
 using Tracer.Analysis.Slab;
 using Tracer.Analysis.Tcp;
 using Tracer.Bpf.Slab;
@@ -17,6 +18,8 @@ public sealed record EngineOptions
 
     public SlabAnalyzerOptions SlabAnalysis { get; init; } = new();
 
+    public ResetAnalyzerOptions ResetAnalysis { get; init; } = new();
+
     /// <summary>Overhead control of the always-on mode; null: the kernel sends full detail throughout.</summary>
     public OverheadOptions? Overhead { get; init; }
 
@@ -29,6 +32,9 @@ public sealed record EngineOptions
     /// <summary>Ends the trace early when true, checked after every poll (attach: every connection judged).</summary>
     public Func<bool>? Done { get; init; }
 }
+
+/// <summary>What the engine reads from; any of them may be absent, not all.</summary>
+public sealed record EngineSources(ITcpSampleSource? Tcp = null, SlabSource? Slab = null, ResetSource? Resets = null);
 
 /// <param name="Samples">TCP samples the analysis saw.</param>
 /// <param name="Stuck">Stuck verdicts (<see cref="FindingKind.Stuck"/>) among the findings.</param>
@@ -46,6 +52,7 @@ public sealed class Engine(EngineOptions options, IFindingSink sink, ILogger log
     private readonly Tally tally = new(sink, options.ContainerOf);
     private TcpWindowAnalyzer? tcpAnalyzer;
     private SlabGrowthAnalyzer? slabAnalyzer;
+    private ResetAnalyzer? resetAnalyzer;
     private OverheadGovernor? governor;
     private AttributionSwitch? attribution;
     private SlabState? slabState;
@@ -54,12 +61,16 @@ public sealed class Engine(EngineOptions options, IFindingSink sink, ILogger log
     private ulong reportedDrops;
     private ulong reportedFull;
 
-    public EngineResult Run(ITcpSampleSource? tcp, SlabSource? slab, StopSignal stop)
+    public EngineResult Run(ITcpSampleSource? tcp, SlabSource? slab, StopSignal stop) => Run(new EngineSources(tcp, slab), stop);
+
+    public EngineResult Run(EngineSources sources, StopSignal stop)
     {
+        ArgumentNullException.ThrowIfNull(sources);
         ArgumentNullException.ThrowIfNull(stop);
-        if (tcp is null && slab is null)
+        var (tcp, slab, resets) = sources;
+        if (tcp is null && slab is null && resets is null)
         {
-            throw new ArgumentException("the engine needs a TCP or a slab source");
+            throw new ArgumentException("the engine needs a TCP, a slab or a reset source");
         }
 
         tcpAnalyzer = tcp is null ? null : new TcpWindowAnalyzer(tally, options.TcpAnalysis);
@@ -71,12 +82,46 @@ public sealed class Engine(EngineOptions options, IFindingSink sink, ILogger log
             ObserveSlab(slab, Clock.MonotonicNowNsUnsigned);
         }
 
+        if (resets is not null)
+        {
+            resetAnalyzer = new ResetAnalyzer(tally, options.ResetAnalysis);
+            foreach (var listener in resets.Existing())
+            {
+                resetAnalyzer.Observe(listener);
+            }
+        }
+
         ulong Now() => tcp?.NowNs ?? Clock.MonotonicNowNsUnsigned;
         if (tcp is not null)
         {
             // the overhead control's baseline: a burst within the first period counts
             load = tcp.Load(0);
             governor?.Observe(Now(), load);
+        }
+
+        // the first source waits for the poll timeout, the others are only drained after it
+        var polls = new List<Func<int, bool>>();
+        if (tcp is not null)
+        {
+            polls.Add(wait => tcp.Poll(wait, OnSample));
+        }
+
+        if (resets is not null)
+        {
+            polls.Add(wait =>
+            {
+                resets.Poll(wait, resetAnalyzer!.Observe);
+                return true;
+            });
+        }
+
+        if (slab is not null)
+        {
+            polls.Add(wait =>
+            {
+                slab.PollOom(wait, OnOom);
+                return true;
+            });
         }
 
         var periodNs = (ulong)options.Housekeeping.Ticks * TimeSpan.NanosecondsPerTick;
@@ -88,13 +133,9 @@ public sealed class Engine(EngineOptions options, IFindingSink sink, ILogger log
             {
                 var untilHousekeeping = (int)Math.Min(100, (nextHousekeeping - Math.Min(nextHousekeeping, Now())) / 1_000_000);
                 var wait = stop.PollTimeoutMs(untilHousekeeping);
-                if (tcp is not null)
+                for (var i = 0; i < polls.Count; i++)
                 {
-                    more = tcp.Poll(wait, OnSample);
-                }
-                else
-                {
-                    slab!.PollOom(wait, OnOom);
+                    more &= polls[i](i == 0 ? wait : 0);
                 }
 
                 var now = Now();
@@ -112,10 +153,12 @@ public sealed class Engine(EngineOptions options, IFindingSink sink, ILogger log
 
             // what the kernel queued before detaching
             tcp?.Drain(OnSample);
+            resets?.Poll(0, resetAnalyzer!.Observe);
         }
         finally
         {
             tcpAnalyzer?.Flush(Now());
+            resetAnalyzer?.Flush(Now());
         }
 
         Housekeeping(tcp, slab, Now());
@@ -157,6 +200,7 @@ public sealed class Engine(EngineOptions options, IFindingSink sink, ILogger log
             }
         }
 
+        resetAnalyzer?.Tick(nowNs);
         if (slab is not null)
         {
             slab.PollOom(0, victim => tally.Emit(slabAnalyzer!.Oom(victim, slab.Snapshot(Clock.MonotonicNowNsUnsigned))));

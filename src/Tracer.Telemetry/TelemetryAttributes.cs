@@ -8,6 +8,7 @@ namespace Tracer.Telemetry;
 public static class TelemetryAttributes
 {
     public const string NetworkTransport = "network.transport";
+    public const string ResetReason = "tracer.tcp.reset.reason";
     public const string NetworkType = "network.type";
     public const string NetworkLocalAddress = "network.local.address";
     public const string NetworkLocalPort = "network.local.port";

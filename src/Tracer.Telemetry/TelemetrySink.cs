@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Tracer.Analysis;
 using Tracer.Analysis.Findings;
+using Tracer.Analysis.Resets;
 using Tracer.Analysis.Slab;
 using Tracer.Analysis.Tcp;
 using static Tracer.Telemetry.TelemetryAttributes;
@@ -76,6 +77,17 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
                 context = Detached(() => TracerTelemetry.Source.StartActivity(
                     TracerTelemetry.SlabLeakSuspectSpan, ActivityKind.Internal, parentContext: default, OtlpFields.Of(leak, executableNames), startTime: Wall(streakStart)));
                 break;
+            case ListenerResetFinding listener:
+                CountResets(listener.ResetConnections, "listener_close", listener.Listener.Port);
+                CountResets(listener.SynQueueResets, "listener_close_syn_queue", listener.Listener.Port);
+                // a span over the listener's life, from listen() (or its close, when older than the trace) to its close
+                context = Detached(() => TracerTelemetry.Source.StartActivity(TracerTelemetry.ListenerSpan, ActivityKind.Internal, parentContext: default,
+                    OtlpFields.Of(listener, executableNames), startTime: Wall(listener.TimestampNs - Math.Min(listener.TimestampNs, listener.LifetimeNs ?? 0))));
+                context?.SetStatus(ActivityStatusCode.Error, listener.Message);
+                break;
+            case ResetsFinding resets:
+                CountResets(resets.Count, resets.Reason.Name(), resets.Port);
+                break;
         }
 
         var kind = new KeyValuePair<string, object?>(TelemetryAttributes.FindingKind, finding.Kind.Name);
@@ -97,7 +109,7 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
                 Stop(context, open.Episode.ZeroSinceNs + open.Episode.DurationNs);
                 episodes.Remove(open.Cookie);
                 break;
-            case SlabLeakSuspectFinding when context is not null:
+            case SlabLeakSuspectFinding or ListenerResetFinding when context is not null:
                 Stop(context, finding.TimestampNs);
                 break;
         }
@@ -133,6 +145,14 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
         var slab = state.Slab;
         TracerTelemetry.Publish(new TelemetryGauges(count, stalls, stuck, maxLag, OtlpFields.Int(load.Samples), load.DroppedPerCpu.Select(OtlpFields.Int).ToArray(),
             OtlpFields.Int(load.Suppressed), (int)load.Level, slab is null ? [] : SlabGauges.From(slab.Latest, slab.Analyzer.Caches), slab?.PerObject));
+    }
+
+    private static void CountResets(long count, string reason, ushort port)
+    {
+        if (count > 0)
+        {
+            TracerTelemetry.Resets.Add(count, new KeyValuePair<string, object?>(ResetReason, reason), new KeyValuePair<string, object?>(NetworkLocalPort, (int)port));
+        }
     }
 
     private Activity? Begin(ConnectionFinding finding, ulong zeroSinceNs, List<KeyValuePair<string, object?>>? tags = null)

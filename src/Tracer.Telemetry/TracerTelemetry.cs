@@ -18,6 +18,7 @@ public static class TracerTelemetry
 
     public const string ZeroWindowSpan = "tcp.zero_window";
     public const string SlabLeakSuspectSpan = "slab.leak_suspect";
+    public const string ListenerSpan = "tcp.listener";
     public const string WindowUpdateIgnoredEvent = "tcp.window_update_ignored";
     public const string StuckEvent = "tcp.stuck";
     public const string Wl1LagEvent = "tcp.wl1_lag";
@@ -39,6 +40,7 @@ public static class TracerTelemetry
     public const string DetailLevelMetric = "tracer.overhead.detail_level";
     public const string SlabAttributionMetric = "tracer.overhead.slab_attribution";
     public const string FindingsMetric = "tracer.findings";
+    public const string ResetsMetric = "tracer.tcp.resets";
     public const string ExportLostMetric = "tracer.telemetry.lost";
 
     private static readonly string Version = typeof(TracerTelemetry).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
@@ -69,6 +71,14 @@ public static class TracerTelemetry
 
     public static Counter<long> Findings { get; } = Meter.CreateCounter<long>(
         FindingsMetric, "{finding}", "Findings made, by kind and severity");
+
+    /// <summary>
+    /// RSTs this host sent, by reason and local port. Those a listener's close explains count under
+    /// <c>listener_close</c> (its queued connections) and <c>listener_close_syn_queue</c> (its SYN-queue
+    /// handshakes another listener answered), whatever the kernel's reason: the ghost-listener panel.
+    /// </summary>
+    public static Counter<long> Resets { get; } = Meter.CreateCounter<long>(
+        ResetsMetric, "{reset}", "RSTs sent, by reason and local port");
 
     public static Counter<long> ExportLost { get; } = Meter.CreateCounter<long>(
         ExportLostMetric, "{item}", "Spans, metric points or log records the exporter could not deliver");

@@ -22,6 +22,7 @@ public sealed class EventLayoutTests
         { "slab", "slab_object", typeof(SlabObject) },
         { "slab", "slab_oom_event", typeof(SlabOomEvent) },
         { "tcpsnap", "tcp_socket_snapshot", typeof(TcpSocketSnapshot) },
+        { "resets", "reset_event", typeof(ResetEvent) },
     };
 
     [Theory]

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text;
 using Tracer.Analysis.Overhead;
+using Tracer.Analysis.Resets;
 using Tracer.Analysis.Tcp;
 using Tracer.Interop.Events;
 
@@ -24,6 +25,8 @@ public sealed class MirroredConstantTests
         [(typeof(PendingTimer), nameof(PendingTimer.ReorderTimeout))] = "REO_TIMEOUT",
         [(typeof(SnapshotTimer), nameof(SnapshotTimer.Retransmit))] = "RETRANS",
         [(typeof(SlabCacheKeyKind), nameof(SlabCacheKeyKind.CachePointer))] = "CACHE_PTR",
+        [(typeof(RstReason), nameof(RstReason.InvalidAck))] = "INVALID_ACK",
+        [(typeof(RstReason), nameof(RstReason.Timewait))] = "TIMEWAIT",
     };
 
     public static TheoryData<string, string, Type, string> Enums => new()
@@ -37,12 +40,14 @@ public sealed class MirroredConstantTests
         { "tcpsnap", "tracer_addr_family", typeof(LinuxAddressFamily), "TRACER_AF_" },
         { "slab", "slab_stat", typeof(SlabStat), "SLAB_STAT_" },
         { "slab", "slab_cache_key_kind", typeof(SlabCacheKeyKind), "SLAB_KEY_" },
+        { "resets", "reset_event_kind", typeof(ResetEventKind), "RESET_EV_" },
+        { "resets", "tracer_rst_reason", typeof(RstReason), "RST_REASON_" },
     };
 
     /// <summary>Kernel enums the C# side reads values of; the kernel's may name more than C# reads.</summary>
     public static TheoryData<string, Type, string> KernelEnums => new()
     {
-        { "TCP_ESTABLISHED", typeof(TcpState), "TCP_" }, // tcp_socket_snapshot.state is sk->skc_state
+        { "TCP_ESTABLISHED", typeof(TcpState), "TCP_" }, // tcp_socket_snapshot.state and reset_event.state are sk->skc_state
         { "BTF_KIND_STRUCT", typeof(BtfKind), "BTF_KIND_" },
     };
 
@@ -85,6 +90,7 @@ public sealed class MirroredConstantTests
             ("slab", "slab_object", "comm"),
             ("slab", "slab_oom_event", "victim_comm"),
             ("slab", "slab_oom_event", "trigger_comm"),
+            ("resets", "reset_event", "comm"),
         })
         {
             Assert.True(TcpWindowEvent.CommLength == FieldSize(objectName, structName, field), $"{structName}.{field}");

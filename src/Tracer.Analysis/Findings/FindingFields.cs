@@ -84,6 +84,28 @@ public static class Fields
     public static readonly FindingField Stuck = Tcp("stuck");
     public static readonly FindingField TrackingEnd = Tcp("tracking_end");
 
+    // listeners and resets
+    public static readonly FindingField ListenerPid = Reset("pid", "listener.pid");
+    public static readonly FindingField ListenerComm = Reset("comm", "listener.comm");
+    public static readonly FindingField ListenerCommand = Reset("command", "listener.command");
+    public static readonly FindingField Port = Reset("port", "port");
+    public static readonly FindingField Family = Reset("family", "family");
+    public static readonly FindingField ResetConnections = Reset("reset_connections", "listener.reset_connections");
+    public static readonly FindingField SynQueueResets = Reset("syn_queue_resets", "listener.syn_queue_resets");
+    public static readonly FindingField LifetimeMs = Reset("lifetime_ms", "listener.lifetime");
+    public static readonly FindingField Accepted = Reset("accepted", "listener.accepted");
+    public static readonly FindingField ReuseportGroup = Reset("reuseport_group", "listener.reuseport_group");
+    public static readonly FindingField Ghost = Reset("ghost", "listener.ghost");
+    public static readonly FindingField CloserPid = Reset("closer_pid", "listener.closer_pid");
+    public static readonly FindingField CloserComm = Reset("closer_comm", "listener.closer_comm");
+    public static readonly FindingField AcceptQueue = Reset("accept_queue", "listener.accept_queue");
+    public static readonly FindingField SynQueue = Reset("syn_queue", "listener.syn_queue");
+    public static readonly FindingField StragglerAnsweredBy = Reset("syn_queue_answered_by", "listener.syn_queue_answered_by");
+    public static readonly FindingField ResetReason = Reset("reason", "reset.reason");
+    public static readonly FindingField ResetCount = Reset("count", "reset.count");
+    public static readonly FindingField ResetIntervalMs = Reset("interval_ms", "reset.interval");
+    public static readonly FindingField ResetExample = Reset("example", "reset.example");
+
     // slab
     public static readonly FindingField Cache = Slab("cache");
     public static readonly FindingField IntervalMs = Slab("interval_ms", "interval");
@@ -125,6 +147,8 @@ public static class Fields
     public static readonly FindingField DroppedTotalPerCpu = Overhead("dropped_total_per_cpu");
 
     private static FindingField Tcp(string json, string? attribute = null) => new(json, "tracer.tcp." + (attribute ?? json));
+
+    private static FindingField Reset(string json, string attribute) => new(json, "tracer.tcp." + attribute);
 
     private static FindingField Slab(string json, string? attribute = null) => new(json, "tracer.slab." + (attribute ?? json));
 

@@ -9,6 +9,12 @@ public enum FindingSubject : byte
 
     /// <summary>The tracer itself: its load, its own switches.</summary>
     Tracer = 3,
+
+    /// <summary>A listening socket and the process that owned it.</summary>
+    Listener = 4,
+
+    /// <summary>A local port: what happened on it over an interval.</summary>
+    Port = 5,
 }
 
 /// <summary>
@@ -25,6 +31,8 @@ public sealed class FindingKind
     public static readonly FindingKind ZeroWindowEnd = new("tcp.zero_window.end", FindingSubject.Connection);
     public static readonly FindingKind ZeroWindowOpen = new("tcp.zero_window.open", FindingSubject.Connection);
     public static readonly FindingKind Stuck = new("tcp.stuck", FindingSubject.Connection);
+    public static readonly FindingKind ListenerReset = new("tcp.listener_reset", FindingSubject.Listener);
+    public static readonly FindingKind Resets = new("tcp.resets", FindingSubject.Port);
     public static readonly FindingKind SlabGrowth = new("slab.growth", FindingSubject.Cache);
     public static readonly FindingKind SlabLeakSuspect = new("slab.leak_suspect", FindingSubject.Cache);
     public static readonly FindingKind SlabOom = new("slab.oom", FindingSubject.Process);

@@ -11,7 +11,7 @@ using Tracer.Telemetry;
 namespace Tracer.Cli.Commands;
 
 /// <summary>
-/// <c>tracer run</c>: the always-on job. TCP send-window analysis and slab tracking, every finding
+/// <c>tracer run</c>: the always-on job. TCP send-window analysis, slab tracking and listener resets, every finding
 /// exported as OpenTelemetry spans, metrics and logs (OTLP, or OTLP JSON files by default).
 /// </summary>
 public static class RunCommand
@@ -43,7 +43,8 @@ public static class RunCommand
             Description = $"Also serve every metric for Prometheus to scrape at http://ADDR:PORT/metrics (e.g. 127.0.0.1:9464); default {TelemetrySettings.PrometheusVariable}, else off",
             HelpName = "ADDR:PORT",
         }.Reading(OptionValues.PrometheusAddress);
-        var noSlab = new Option<bool>("--no-slab") { Description = "TCP analysis only: do not track the slab allocator" };
+        var noSlab = new Option<bool>("--no-slab") { Description = "Do not track the slab allocator" };
+        var noResets = new Option<bool>("--no-resets") { Description = "Do not track listeners and the RSTs this host sends" };
         var slabAttribution = new Option<SlabAttribution?>("--slab-attribution")
         {
             Description = "on-growth (default): watch caches in /proc/slabinfo and count and sample every allocation only while one grows; always: from the start",
@@ -57,7 +58,7 @@ public static class RunCommand
         var command = new Command("run", "The main job: every detector on, always-on, findings exported as OpenTelemetry spans, metrics and logs");
         kernel.AddTo(command);
         tcp.AddTo(command);
-        foreach (var option in new Option[] { endpoint, protocol, dataDir, prometheus, noSlab, slabAttribution, sampleBudget })
+        foreach (var option in new Option[] { endpoint, protocol, dataDir, prometheus, noSlab, noResets, slabAttribution, sampleBudget })
         {
             command.Options.Add(option);
         }
@@ -89,14 +90,15 @@ public static class RunCommand
             using var stop = new StopSignal(parsed.GetValue(tcp.Duration));
             using var pipeline = TelemetryPipeline.Start(telemetry, logger);
             using var slabSource = slab is { } when ? SlabSource.TryStart(settings, AlwaysOnSlab, when, logger) : null;
+            using var resetSource = parsed.GetValue(noResets) ? null : ResetSource.TryStart(settings, logger);
             using var tcpSource = LiveTcpSource.Start(settings, options, logger);
-            RunStatus.Banner(Console.Error, tcpSource.Choices.Concat(slabSource?.Choices ?? []), telemetry.Destination);
+            RunStatus.Banner(Console.Error, tcpSource.Choices.Concat(slabSource?.Choices ?? []).Concat(resetSource?.Choices ?? []), telemetry.Destination);
             var status = new RunStatus(Console.Error, terminal: !Console.IsErrorRedirected);
             var telemetrySink = new TelemetrySink(pipeline.FindingLogger, Clock.ToWallClock);
             IFindingSink sink = Console.IsOutputRedirected
                 ? new FindingFanOut(telemetrySink, status, new TextOutput(Console.Out, Clock.ToWallClock))
                 : new FindingFanOut(telemetrySink, status);
-            new Engine(engine, sink, logger).Run(tcpSource, slabSource, stop);
+            new Engine(engine, sink, logger).Run(new EngineSources(tcpSource, slabSource, resetSource), stop);
             status.Summary();
             if (!pipeline.Flush(TimeSpan.FromSeconds(10)))
             {
