@@ -1,5 +1,6 @@
 using Tracer.Analysis.Findings;
 using Tracer.Analysis.Overhead;
+using Tracer.Analysis.Resets;
 using Tracer.Analysis.Slab;
 using Tracer.Analysis.Tcp;
 
@@ -9,6 +10,9 @@ namespace Tracer.Analysis.Tests;
 internal static class FindingExamples
 {
     private static readonly StackShare Stack = new("__sys_socket → sock_alloc_inode", ["__sys_socket", "sock_alloc_inode"], 180_000, 180_000 * 624, [("hrrb", 120_000L)]);
+    private static readonly ListenerInfo Server = new(1001, System.Net.Sockets.AddressFamily.InterNetworkV6, 80, 100, "nginx", "nginx: master process", 5, 0xffff8881);
+    private static readonly ListenerInfo Ghost = new(1002, System.Net.Sockets.AddressFamily.InterNetworkV6, 80, 4242, "nginx", "nginx -t", 7, 0xffff8881);
+    private static readonly RstReason RstReasonExample = RstReason.TcpFlags;
     private static readonly EpisodeSummary Episode = new(1_000, 2_500_000_000, false, 2, 3, [0UL, 4096UL], 4096, 1);
 
     public static IReadOnlyList<Finding> All { get; } =
@@ -28,6 +32,8 @@ internal static class FindingExamples
         new SlabAttributionFinding(9, false, [], TimeSpan.FromMinutes(2)),
         new SlabAttributionFullFinding(9, 12, 40, 64),
         new DropsFinding(9, 5, new LoadState(100, 0, [3UL, 2UL], DetailLevel.Full)),
+        new ListenerResetFinding(9, Ghost, 4242, "nginx", 3, 1, 3, 1, 1_200_000_000, 0, [Server, Ghost], true, [Server]),
+        new ResetsFinding(9, 80, RstReasonExample, 4, 10_000_000_000, Samples.Endpoints),
     ];
 
     /// <summary>The JSON and attribute names a finding declares, in order; the connection's identity as one entry.</summary>
