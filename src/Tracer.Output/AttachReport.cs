@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Tracer.Analysis.DataPath;
 using Tracer.Analysis.Findings;
 using Tracer.Analysis.Formatting;
 using Tracer.Analysis.Tcp;
@@ -19,12 +20,17 @@ public static class AttachReport
     {
         ArgumentNullException.ThrowIfNull(w);
         ArgumentNullException.ThrowIfNull(attach);
-        var (target, processes, snapshot, judged) = attach;
+        var (target, processes, snapshot, judged, _) = attach;
         var problems = judged.Count(j => j.Verdict.Problem > SnapshotProblem.Unread);
         var c = CultureInfo.InvariantCulture;
         w.WriteLine(string.Create(c,
             $"tracer attach {target}: {judged.Count} TCP socket(s){Owners(processes)}; {problems} with a problem "
             + $"(snapshot: load {snapshot.LoadTime.TotalMilliseconds:F0} ms, iterate {snapshot.ReadTime.TotalMilliseconds:F1} ms)"));
+        if (attach.Path is { } path)
+        {
+            PathReport.WriteText(w, path.Graph, path.Verdict);
+        }
+
         foreach (var j in judged)
         {
             if (j.Verdict.Problem > SnapshotProblem.Unread)
@@ -53,6 +59,13 @@ public static class AttachReport
             stream.WriteByte((byte)'\n');
         }
 
+        if (attach.Path is { } path)
+        {
+            PathReport.WriteJson(json, path.Graph, path.Verdict);
+            json.Flush();
+            stream.WriteByte((byte)'\n');
+        }
+
         stream.Flush();
     }
 
@@ -61,22 +74,24 @@ public static class AttachReport
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(result);
-        var (outcome, watched) = result;
+        var (outcome, _, watched) = result;
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteString("kind", "attach.verdict");
-            json.WriteString("verdict", outcome.Verdict switch
-            {
-                AttachVerdict.Stuck => "stuck",
-                AttachVerdict.Unsettled => "unsettled",
-                AttachVerdict.Recovered => "recovered",
-                _ => "normal",
-            });
+            json.WriteString("verdict", result.IsStuck ? "stuck"
+                : result.Path?.Moved == true ? "moving"
+                : result.Path?.Verdict.State == PathState.Waiting ? "unsettled"
+                : outcome.Verdict switch
+                {
+                    AttachVerdict.Unsettled => "unsettled",
+                    AttachVerdict.Recovered => "recovered",
+                    _ => "normal",
+                });
             json.WriteNumber("stuck", outcome.StuckConnections.Count);
             json.WriteNumber("waiting", outcome.Waiting.Count);
             json.WriteNumber("watched_ms", (long)watched.TotalMilliseconds);
-            json.WriteString("message", outcome.Summary(watched));
+            json.WriteString("message", result.Summary);
             json.WriteEndObject();
         }
 

@@ -83,9 +83,9 @@ public static class AttachCommand
         }
         else
         {
-            Console.Out.WriteLine(result.Outcome.Summary(result.Watched));
+            Console.Out.WriteLine(result.Summary);
         }
 
-        return result.Outcome.Verdict == AttachVerdict.Stuck ? ExitCodes.Stuck : ExitCodes.Ok;
+        return result.IsStuck ? ExitCodes.Stuck : ExitCodes.Ok;
     }
 }
