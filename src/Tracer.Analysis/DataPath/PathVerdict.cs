@@ -209,7 +209,7 @@ public sealed record PathVerdict(PathState State, int? HolderPid, IReadOnlyList<
 
     private static string Reaches(PathGraph graph)
     {
-        var others = graph.Processes.Count - graph.Targets.Count;
+        var others = graph.Links.SelectMany(l => l.Writers.Concat(l.Readers)).Distinct().Count(p => !graph.Targets.Contains(p));
         return others > 0 ? string.Create(CultureInfo.InvariantCulture, $"; its pipes and unix sockets reach {others} other process(es), none with a TCP socket") : "; it shares no pipe or unix socket with another process";
     }
 }
