@@ -80,6 +80,7 @@ public static class AttachReport
             json.WriteStartObject();
             json.WriteString("kind", "attach.verdict");
             json.WriteString("verdict", result.IsStuck ? "stuck"
+                : outcome.Verdict == AttachVerdict.Recovered ? "recovered"
                 : result.Path?.Moved == true ? "moving"
                 : result.Path?.Verdict.State == PathState.Waiting ? "unsettled"
                 : outcome.Verdict switch

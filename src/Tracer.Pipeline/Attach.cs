@@ -23,8 +23,8 @@ public sealed record AttachResult(SnapshotOutcome Outcome, PathConfirmation? Pat
     /// <summary>A connection cannot leave zero window, or a held path did not move.</summary>
     public bool IsStuck => Outcome.Verdict == AttachVerdict.Stuck || Path?.IsStuck == true;
 
-    /// <summary>The closing sentence: the path's when it says more than the connections' verdict.</summary>
-    public string Summary => Outcome.Verdict == AttachVerdict.Stuck ? Outcome.Summary(Watched) : Path?.Summary(Watched) ?? Outcome.Summary(Watched);
+    /// <summary>The closing sentence: the connections' when they settled (stuck, recovered), else the path's when it says more.</summary>
+    public string Summary => Outcome.Verdict is AttachVerdict.Stuck or AttachVerdict.Recovered ? Outcome.Summary(Watched) : Path?.Summary(Watched) ?? Outcome.Summary(Watched);
 }
 
 /// <summary>

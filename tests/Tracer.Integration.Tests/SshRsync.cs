@@ -99,6 +99,12 @@ public sealed class SshRsync : IDisposable
             sshd.WaitForExit(5000);
         }
 
+        // a session's rsync orphaned by the kill above still names the directory on its command line
+        foreach (var pid in Holding(directory))
+        {
+            Signals.Send(pid, Signals.SigKill);
+        }
+
         sshd.Dispose();
         Directory.Delete(directory, recursive: true);
     }
@@ -188,6 +194,28 @@ public sealed class SshRsync : IDisposable
         }
 
         return children;
+    }
+
+    private static List<int> Holding(string path)
+    {
+        var pids = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) &&
+                    File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(path, StringComparison.Ordinal))
+                {
+                    pids.Add(pid);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // exited while we looked
+            }
+        }
+
+        return pids;
     }
 
     private static List<int> Descendants(int root)
