@@ -95,10 +95,9 @@ public sealed class DataPathTests(ITestOutputHelper output)
     [KernelFact]
     public void ATargetWithNoSocketsAndNoPipesIsOneSentence()
     {
-        using var sleeper = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", "exec sleep 30 </dev/null >/dev/null 2>/dev/null"]) { UseShellExecute = false })!;
+        using var sleeper = LoneProcess.Start("sleep 30");
         try
         {
-            Thread.Sleep(100);
             var result = TracerProcess.Run("attach", "--pid", sleeper.Id.ToString(CultureInfo.InvariantCulture));
             output.WriteLine(result.Stdout + result.Stderr);
             Assert.Equal(1, result.ExitCode);
