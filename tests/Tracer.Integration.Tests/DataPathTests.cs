@@ -54,7 +54,10 @@ public sealed class DataPathTests(ITestOutputHelper output)
         var (exitCode, lines) = live.WaitForExit(TimeSpan.FromSeconds(40));
         output.WriteLine(lines[^1] + live.Stderr);
         Assert.Equal(0, exitCode);
-        Assert.Equal("moving", JsonDocument.Parse(lines[^1]).RootElement.GetProperty("verdict").GetString());
+        // a connection the snapshot caught at zero window is judged by its recovery, which wins over "moving" (027237e)
+        var records = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var zeroWindow = records.Any(r => r.GetProperty("kind").GetString() == "tcp.socket" && r.GetProperty("problem").GetString() == "zero_window");
+        Assert.Equal(zeroWindow ? "recovered" : "moving", records[^1].GetProperty("verdict").GetString());
     }
 
     [KernelFact]
