@@ -53,7 +53,7 @@ public static class AttachReport
         using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         foreach (var j in attach.Judged)
         {
-            SnapshotJson.Write(json, j.Socket, j.Verdict);
+            SnapshotJson.Write(json, j.Socket, j.Verdict, Clock.ToWallClock);
             json.Flush();
             json.Reset();
             stream.WriteByte((byte)'\n');
@@ -79,6 +79,7 @@ public static class AttachReport
         {
             json.WriteStartObject();
             json.WriteString("kind", "attach.verdict");
+            WriteNow(json);
             json.WriteString("verdict", result.IsStuck ? "stuck"
                 : outcome.Verdict == AttachVerdict.Recovered ? "recovered"
                 : result.Path?.Moved == true ? "moving"
@@ -98,6 +99,24 @@ public static class AttachReport
 
         stream.WriteByte((byte)'\n');
         stream.Flush();
+    }
+
+    /// <summary>The line before the live phase: what it watches, and until when.</summary>
+    public static string WatchLine(LiveWatch watch, double timeoutSeconds)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var zero = string.Create(c, $"{watch.ZeroWindowConnections} zero-window connection(s) until the peer answers");
+        var path = string.Create(c, $"the data path's {watch.PathConnections} TCP connection(s) until bytes move");
+        var what = watch.PathConnections == 0 ? zero : watch.ZeroWindowConnections == 0 ? path : $"{zero}; {path}";
+        return string.Create(c, $"watching live: {what} (timeout {timeoutSeconds}s, Ctrl-C to stop) …");
+    }
+
+    /// <summary>ts_ns and time of a line about the present (the path, the verdict): when it was written.</summary>
+    internal static void WriteNow(Utf8JsonWriter json)
+    {
+        var now = Clock.MonotonicNowNsUnsigned;
+        json.WriteNumber("ts_ns", now);
+        json.WriteString(Timestamps.JsonField, Timestamps.Rfc3339(Clock.ToWallClock(now)));
     }
 
     private static void WriteBlock(TextWriter w, JudgedSocket j)

@@ -38,6 +38,7 @@ public static class PathReport
         ArgumentNullException.ThrowIfNull(verdict);
         w.WriteStartObject();
         w.WriteString("kind", Kind);
+        AttachReport.WriteNow(w);
         w.WriteStartArray("targets");
         graph.Targets.ToList().ForEach(w.WriteNumberValue);
         w.WriteEndArray();

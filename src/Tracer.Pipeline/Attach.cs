@@ -11,6 +11,9 @@ namespace Tracer.Pipeline;
 /// <summary>The target's data path: the graph the walk found, the processes it reached, and the verdict on it.</summary>
 public sealed record AttachPath(PathGraph Graph, PathVerdict Verdict, TargetProcesses Reached);
 
+/// <summary>What the live phase of <c>tracer attach</c> waits on: zero-window connections to be judged, and the TCP connections of a data path to see bytes move on (0 when the path is settled).</summary>
+public readonly record struct LiveWatch(int ZeroWindowConnections, int PathConnections);
+
 /// <summary>
 /// What <c>tracer attach</c> found at once: the target's processes, the sockets on its data path,
 /// each judged, problems first, and the path (null for a port no process holds).
@@ -73,7 +76,7 @@ public static class Attach
     /// Runs the snapshot's samples, then the target's live samples, through the engine until every
     /// zero-window connection is judged or <paramref name="stop"/> ends the watch (a 0 s watch: the snapshot only).
     /// </summary>
-    public static AttachResult Confirm(AttachSnapshot snapshot, BpfSettings settings, StopSignal stop, bool watchLive, IFindingSink output, Action<int>? beforeLive, ILogger logger)
+    public static AttachResult Confirm(AttachSnapshot snapshot, BpfSettings settings, StopSignal stop, bool watchLive, IFindingSink output, Action<LiveWatch>? beforeLive, ILogger logger)
     {
         var outcome = new SnapshotOutcome(output);
         var path = snapshot.Path is { } p ? new PathConfirmation(p.Verdict) : null;

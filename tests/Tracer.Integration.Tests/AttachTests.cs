@@ -47,6 +47,8 @@ public sealed class AttachTests(ITestOutputHelper output)
         Assert.Equal(0, exitCode);
 
         var records = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.All(records, r => Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", r.GetProperty("time").GetString()));
+        Assert.All(records, r => Assert.True(r.GetProperty("ts_ns").GetUInt64() > 0));
         var zero = Assert.Single(records, r => r.GetProperty("kind").GetString() == "tcp.socket" && r.GetProperty("problem").GetString() == "zero_window");
         Assert.Equal(stall.SenderPid, zero.GetProperty("pid").GetInt32());
         Assert.Equal("rsync", zero.GetProperty("comm").GetString());

@@ -12,11 +12,11 @@ namespace Tracer.Pipeline.Sources;
 /// The samples of <c>tracer attach</c>: first each snapshot socket's state as samples (a
 /// socket judged stuck from its snapshot is predicted stuck right after its samples), then,
 /// unless <c>watchLive</c> is false, the target's live samples until the engine stops;
-/// <c>beforeLive</c> hears how many zero-window connections the live phase waits on. While the
+/// <c>beforeLive</c> hears what the live phase waits on. While the
 /// data path is not settled, its sockets are snapshotted again every <see cref="PathLookInterval"/>
 /// to see whether bytes move.
 /// </summary>
-public sealed class AttachSource(AttachSnapshot snapshot, SnapshotOutcome outcome, PathConfirmation? path, BpfSettings settings, bool watchLive, Action<int>? beforeLive, ILogger logger)
+public sealed class AttachSource(AttachSnapshot snapshot, SnapshotOutcome outcome, PathConfirmation? path, BpfSettings settings, bool watchLive, Action<LiveWatch>? beforeLive, ILogger logger)
     : ITcpSampleSource
 {
     private static readonly TimeSpan PathLookInterval = TimeSpan.FromMilliseconds(500);
@@ -53,7 +53,8 @@ public sealed class AttachSource(AttachSnapshot snapshot, SnapshotOutcome outcom
                 return false;
             }
 
-            beforeLive?.Invoke(outcome.Waiting.Count);
+            var pathConnections = path is null || path.IsSettled ? 0 : snapshot.Path!.Graph.Links.Where(l => l.Kind == ChannelKind.Tcp).Select(l => l.Channel).Distinct().Count();
+            beforeLive?.Invoke(new LiveWatch(outcome.Waiting.Count, pathConnections));
             liveSince = Environment.TickCount64;
             // the kernel filters by comm (not when the path crosses other commands) and port; pids are
             // matched here, since a socket shared by a parent and its child may be attributed to either
