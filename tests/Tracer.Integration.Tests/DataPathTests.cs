@@ -96,6 +96,37 @@ public sealed class DataPathTests(ITestOutputHelper output)
     }
 
     [KernelFact]
+    public void TcpByCommCountsTheConnectionOnTheTargetsDataPathAsItsOwnAtOnce()
+    {
+        using var loopback = new Loopback();
+        using var pipeline = Process.Start(new ProcessStartInfo("/bin/sh", ["-c",
+            $"exec </dev/null >/dev/null 2>/dev/null; head -c 3000000000 /dev/zero | nc -q0 127.0.0.1 {loopback.Port}"]) { UseShellExecute = false })!;
+        try
+        {
+            // the test host never reads: nc's connection sits at zero window, head holds no socket at all
+            var server = loopback.Accept();
+            Thread.Sleep(1000);
+            var nc = Pgrep("nc", pipeline.Id);
+            var result = TracerProcess.Run("tcp", "--comm", "head", "--json", "--duration", "2");
+            output.WriteLine(result.Stdout + result.Stderr);
+            Assert.Equal(0, result.ExitCode);
+            var start = JsonDocument.Parse(result.Stdout.Split('\n').First(l => l.Contains("\"tcp.zero_window.start\"", StringComparison.Ordinal))).RootElement;
+            Assert.Equal(nc, start.GetProperty("pid").GetInt32());
+            Assert.Equal(loopback.Port, start.GetProperty("dport").GetInt32());
+        }
+        finally
+        {
+            Signals.Send(pipeline.Id, Signals.SigKill);
+            foreach (var p in new[] { "head", "nc" }.Select(n => Pgrep(n, pipeline.Id)).Where(p => p > 0))
+            {
+                Signals.Send(p, Signals.SigKill);
+            }
+
+            pipeline.WaitForExit();
+        }
+    }
+
+    [KernelFact]
     public void ATargetWithNoSocketsAndNoPipesIsOneSentence()
     {
         using var sleeper = LoneProcess.Start("sleep 30");
