@@ -127,6 +127,36 @@ public sealed class DataPathTests(ITestOutputHelper output)
     }
 
     [KernelFact]
+    public void TargetsThatExitDuringTheWalkGiveOneLineNeverATrace()
+    {
+        // a shell forking short pipelines: each attach meets its short-lived head (a name of its own: other
+        // heads run on the machine) and cat exiting under the walk; when the head is gone by the graph, the
+        // sentence says so and never names its parent shell
+        var directory = Directory.CreateTempSubdirectory("tracer-exit-").FullName;
+        var name = string.Create(CultureInfo.InvariantCulture, $"hd{Environment.ProcessId}");
+        File.CreateSymbolicLink(Path.Combine(directory, name), "/usr/bin/head");
+        using var churn = LoneProcess.Start($"bash -c 'while :; do {directory}/{name} -c 2000000 /dev/zero | cat >/dev/null; done'");
+        try
+        {
+            for (var i = 0; i < 15; i++)
+            {
+                var result = TracerProcess.Run("attach", "--comm", name, "--timeout", "0");
+                output.WriteLine(result.Stdout + result.Stderr);
+                Assert.Equal(1, result.ExitCode);
+                Assert.Empty(result.Stdout);
+                Assert.Single(result.Stderr.TrimEnd('\n').Split('\n'));
+                Assert.Matches($"^tracer: (--comm {name}: no process has this command name|no network path found from {name} [0-9]+: |no process left to follow: the target exited)", result.Stderr);
+            }
+        }
+        finally
+        {
+            churn.Kill(entireProcessTree: true);
+            churn.WaitForExit();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [KernelFact]
     public void ATargetWithNoSocketsAndNoPipesIsOneSentence()
     {
         using var sleeper = LoneProcess.Start("sleep 30");

@@ -32,7 +32,8 @@ public sealed record PathVerdict(PathState State, int? HolderPid, IReadOnlyList<
     public static PathVerdict Of(PathGraph graph)
     {
         ArgumentNullException.ThrowIfNull(graph);
-        if (graph.Processes.Count == 0)
+        // the targets exited between the /proc walk and the graph: their parent or children may remain, but name none of them
+        if (!graph.Targets.Any(t => graph.Process(t) is not null))
         {
             return new(PathState.NoNetwork, null, [], "no process left to follow: the target exited");
         }
@@ -50,7 +51,7 @@ public sealed record PathVerdict(PathState State, int? HolderPid, IReadOnlyList<
 
         if (!graph.HasNetwork)
         {
-            var first = graph.Process(graph.Targets.FirstOrDefault()) ?? graph.Processes[0];
+            var first = graph.Targets.Select(graph.Process).First(p => p is not null)!;
             var held = stopped is null ? "" : $"; on its path {stopped.Name} {Describe(stopped)}";
             return new(PathState.NoNetwork, stopped?.Pid, chain,
                 $"no network path found from {first.Name}: it {Waits(first)}{Reaches(graph)}{held}");

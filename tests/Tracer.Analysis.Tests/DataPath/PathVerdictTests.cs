@@ -139,4 +139,13 @@ public sealed class PathVerdictTests
         Assert.Equal(PathState.NoNetwork, verdict.State);
         Assert.Equal("no process left to follow: the target exited", verdict.Message);
     }
+
+    [Fact]
+    public void ATargetThatExitedLeavingItsParentIsNotReportedAsTheParent()
+    {
+        var verdict = PathVerdict.Of(new PathGraph([], [Process(1, "bash", RunState.Sleeping, new BlockedCall("wait4", null))], [], TcpSockets: 0));
+
+        Assert.Equal(PathState.NoNetwork, verdict.State);
+        Assert.Equal("no process left to follow: the target exited", verdict.Message);
+    }
 }
