@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Tracer.Analysis.DataPath;
 using Tracer.Analysis.Findings;
@@ -8,8 +9,8 @@ using Tracer.Pipeline.Sources;
 
 namespace Tracer.Pipeline;
 
-/// <summary>The target's data path: the graph the walk found, the processes it reached, and the verdict on it.</summary>
-public sealed record AttachPath(PathGraph Graph, PathVerdict Verdict, TargetProcesses Reached);
+/// <summary>The target's data path: the graph the walk found, the processes it reached, the verdict on it, and the time the /proc walk and the graph took.</summary>
+public sealed record AttachPath(PathGraph Graph, PathVerdict Verdict, TargetProcesses Reached, TimeSpan WalkTime);
 
 /// <summary>What the live phase of <c>tracer attach</c> waits on: zero-window connections to be judged, and the TCP connections of a data path to see bytes move on (0 when the path is settled).</summary>
 public readonly record struct LiveWatch(int ZeroWindowConnections, int PathConnections);
@@ -47,7 +48,9 @@ public static class Attach
                 : $"--comm {target.Comm}: no process has this command name");
         }
 
+        var walkTime = Stopwatch.StartNew();
         var walk = DataPathWalk.Walk(target.ByProcess ? processes.Processes.Select(p => p.Pid).ToList() : null, target.Port);
+        walkTime.Stop();
         var snapshot = walk.Starts.Count == 0
             ? TcpSnapshotReader.Take(settings, target, processes, logger)
             : TcpSnapshotReader.Take(settings, target.ByProcess ? target.Port : null, walk.Sockets, byInode: true, logger);
@@ -59,14 +62,16 @@ public static class Attach
         AttachPath? path = null;
         if (walk.Starts.Count > 0)
         {
+            walkTime.Start();
             var graph = DataPathWalk.Graph(walk, snapshot);
+            walkTime.Stop();
             var verdict = PathVerdict.Of(graph);
             if (verdict.State == PathState.NoNetwork)
             {
                 throw new TraceTargetException(verdict.Message);
             }
 
-            path = new AttachPath(graph, verdict, walk.Sockets);
+            path = new AttachPath(graph, verdict, walk.Sockets, walkTime.Elapsed);
         }
 
         return new AttachSnapshot(target, processes, snapshot, JudgedSocket.Judge(snapshot.Sockets), path);

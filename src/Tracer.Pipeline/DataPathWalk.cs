@@ -120,6 +120,11 @@ public static class DataPathWalk
             foreach (var file in walk.Fds.FilesOf(pid).Where(f => f.Kind != FdKind.Socket && f.Fd != StandardError && done.Add(f.Inode)))
             {
                 var ends = walk.Fds.Holders(file.Kind, file.Inode).Where(h => h.Fd != StandardError && reached.Contains(h.Pid)).ToList();
+                if (ends.Select(e => e.Pid).Distinct().Count() < 2)
+                {
+                    continue; // a pipe within one process (a self-pipe) or with an end outside the path
+                }
+
                 var access = ends.Select(e => (e.Pid, e.Fd, Access: ProcessReader.AccessOf(e.Pid, e.Fd, procRoot))).ToList();
                 var writers = access.Where(a => a.Access.Writes).Select(a => a.Pid).Distinct().ToList();
                 var readers = access.Where(a => a.Access.Reads).Select(a => a.Pid).Distinct().ToList();
