@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Tracer.Bpf.Paths;
@@ -55,7 +56,7 @@ public sealed class FdTable
 
     public IEnumerable<int> ChildrenOf(int pid) => parents.Where(p => p.Value == pid).Select(p => p.Key).Order();
 
-    private void Add(int pid, string dir)
+    private unsafe void Add(int pid, string dir)
     {
         var files = new List<OpenFile>();
         byPid[pid] = files;
@@ -64,45 +65,69 @@ public sealed class FdTable
             parents[pid] = parent;
         }
 
-        IEnumerable<string> links;
-        try
+        // getdents64 and readlinkat: Directory.EnumerateFileSystemEntries would lstat and stat every link
+        var fdDir = Path.Combine(dir, "fd");
+        Span<byte> path = stackalloc byte[fdDir.Length * 3 + 1];
+        ProcLibC.CString(fdDir, path);
+        int dirFd;
+        fixed (byte* p = path)
         {
-            links = Directory.EnumerateFileSystemEntries(Path.Combine(dir, "fd")).ToList();
+            dirFd = ProcLibC.open(p, ProcLibC.ORdOnly | ProcLibC.OCloExec);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+
+        if (dirFd < 0)
         {
             return; // exited, or its fds are hidden from us
         }
 
-        Span<byte> target = stackalloc byte[256];
-        foreach (var link in links)
+        try
         {
-            if (!int.TryParse(Path.GetFileName(link), NumberStyles.None, CultureInfo.InvariantCulture, out var fd) ||
-                ReadLink(link, target) is not { } length || Classify(link, target[..length]) is not { } file)
+            const int EntriesSize = 32 * 1024;
+            var entries = stackalloc byte[EntriesSize];
+            Span<byte> target = stackalloc byte[256];
+            nint read;
+            while ((read = ProcLibC.getdents64(dirFd, entries, EntriesSize)) > 0)
             {
-                continue;
-            }
+                // struct linux_dirent64: d_ino (8), d_off (8), d_reclen (2), d_type (1), d_name
+                for (nint at = 0; at < read; at += *(ushort*)(entries + at + 16))
+                {
+                    var name = entries + at + 19;
+                    if (!int.TryParse(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(name), NumberStyles.None, CultureInfo.InvariantCulture, out var fd))
+                    {
+                        continue; // "." and ".."
+                    }
 
-            files.Add(file with { Fd = fd });
-            var key = (file.Kind, file.Inode);
-            if (!holders.TryGetValue(key, out var list))
-            {
-                holders[key] = list = [];
-            }
+                    nint length;
+                    fixed (byte* t = target)
+                    {
+                        length = ProcLibC.readlinkat(dirFd, name, t, (nuint)target.Length);
+                    }
 
-            list.Add((pid, fd));
+                    // only a target that is a path (maybe a FIFO) needs the link's own path, to stat it
+                    var link = length > 0 && target[0] == (byte)'/' ? string.Create(CultureInfo.InvariantCulture, $"{fdDir}/{fd}") : fdDir;
+                    if (length > 0 && Classify(link, target[..(int)length]) is { } file)
+                    {
+                        Hold(pid, files, file with { Fd = fd });
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ProcLibC.close(dirFd);
         }
     }
 
-    private static unsafe int? ReadLink(string link, Span<byte> target)
+    private void Hold(int pid, List<OpenFile> files, OpenFile file)
     {
-        Span<byte> path = stackalloc byte[link.Length * 3 + 1];
-        ProcLibC.CString(link, path);
-        fixed (byte* p = path, t = target)
+        files.Add(file);
+        var key = (file.Kind, file.Inode);
+        if (!holders.TryGetValue(key, out var list))
         {
-            var n = ProcLibC.readlink(p, t, (nuint)target.Length);
-            return n > 0 ? (int)n : null;
+            holders[key] = list = [];
         }
+
+        list.Add((pid, file.Fd));
     }
 
     /// <summary>A link's target as an open file; null for files the data path does not follow.</summary>

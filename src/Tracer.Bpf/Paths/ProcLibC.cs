@@ -21,6 +21,13 @@ internal static unsafe partial class ProcLibC
     internal static partial nint readlink(byte* path, byte* buffer, nuint size);
 
     [LibraryImport(Library, SetLastError = true)]
+    internal static partial nint readlinkat(int directoryFd, byte* path, byte* buffer, nuint size);
+
+    /// <summary>glibc 2.30+: the raw directory entries (struct linux_dirent64) of an open directory.</summary>
+    [LibraryImport(Library, SetLastError = true)]
+    internal static partial nint getdents64(int fd, byte* buffer, nuint size);
+
+    [LibraryImport(Library, SetLastError = true)]
     internal static partial int open(byte* path, int flags);
 
     [LibraryImport(Library, SetLastError = true)]
