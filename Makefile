@@ -56,12 +56,14 @@ clean:
 	$(DOTNET) clean Tracer.sln -c $(CONFIGURATION) --nologo -v quiet
 
 # Overhead and consumer budgets (scripts/bench.sh) of the NativeAOT binary, the one deployed, then
-# tracer attach start-up against bpftrace (scripts/bench-attach.sh, JIT and NativeAOT builds).
+# tracer attach start-up against bpftrace (scripts/bench-attach.sh, JIT and NativeAOT builds), then
+# the data path walk over 50 processes with 1,000 fds each (scripts/bench-walk.sh, budget 200 ms).
 # Results and the commands are recorded in docs/benchmarks.md.
 bench: build publish
 	@scripts/install-deps.sh --bench
 	scripts/bench.sh $(BENCH_ROUNDS)
 	scripts/bench-attach.sh $(BENCH_RUNS)
+	scripts/bench-walk.sh $(BENCH_WALK_RUNS)
 
 # tracer run for SOAK_SECONDS (600) under traffic, socket churn and zero-window episodes, exporting to
 # an OTLP receiver that is killed and restarted: memory, descriptors, lost spans, clean exit

@@ -7,6 +7,7 @@ packages=(
   libbpf1 libbpf-dev bpftool      # loader library, its headers, vmlinux.h from BTF
   make iproute2 procps            # build; network namespaces and ss for tests
   iperf3 rsync                    # real workloads driven by the integration tests
+  openssh-server netcat-openbsd   # rsync over a test-started sshd, tar | nc (tracer attach's data path)
   prometheus                      # prometheus scrapes tracer run --prometheus in a test; promtool checks deploy/'s rules
   nginx-light python3             # the reset tests: nginx with reuseport as the server, a python listener as the ghost
 )

@@ -22,7 +22,7 @@ public sealed class Views : IDisposable
     {
         if (json)
         {
-            var output = new JsonLinesOutput(StandardOutput.Open(), samples);
+            var output = new JsonLinesOutput(StandardOutput.Open(), Clock.ToWallClock, samples);
             return new Views(output, output);
         }
 
@@ -40,7 +40,7 @@ public sealed class Views : IDisposable
     {
         if (json)
         {
-            var output = new JsonLinesOutput(StandardOutput.Open());
+            var output = new JsonLinesOutput(StandardOutput.Open(), Clock.ToWallClock);
             return new Views(output, output);
         }
 
@@ -58,7 +58,7 @@ public sealed class Views : IDisposable
     {
         if (json)
         {
-            var output = new JsonLinesOutput(StandardOutput.Open());
+            var output = new JsonLinesOutput(StandardOutput.Open(), Clock.ToWallClock);
             return new Views(output, output);
         }
 

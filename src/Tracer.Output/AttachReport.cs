@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Tracer.Analysis.DataPath;
 using Tracer.Analysis.Findings;
 using Tracer.Analysis.Formatting;
 using Tracer.Analysis.Tcp;
@@ -19,12 +20,18 @@ public static class AttachReport
     {
         ArgumentNullException.ThrowIfNull(w);
         ArgumentNullException.ThrowIfNull(attach);
-        var (target, processes, snapshot, judged) = attach;
+        var (target, processes, snapshot, judged, _) = attach;
         var problems = judged.Count(j => j.Verdict.Problem > SnapshotProblem.Unread);
         var c = CultureInfo.InvariantCulture;
+        var walk = attach.Path is { } walked ? string.Create(c, $", data path walk {walked.WalkTime.TotalMilliseconds:F1} ms") : "";
         w.WriteLine(string.Create(c,
             $"tracer attach {target}: {judged.Count} TCP socket(s){Owners(processes)}; {problems} with a problem "
-            + $"(snapshot: load {snapshot.LoadTime.TotalMilliseconds:F0} ms, iterate {snapshot.ReadTime.TotalMilliseconds:F1} ms)"));
+            + $"(snapshot: load {snapshot.LoadTime.TotalMilliseconds:F0} ms, iterate {snapshot.ReadTime.TotalMilliseconds:F1} ms{walk})"));
+        if (attach.Path is { } path)
+        {
+            PathReport.WriteText(w, path.Graph, path.Verdict);
+        }
+
         foreach (var j in judged)
         {
             if (j.Verdict.Problem > SnapshotProblem.Unread)
@@ -47,9 +54,16 @@ public static class AttachReport
         using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         foreach (var j in attach.Judged)
         {
-            SnapshotJson.Write(json, j.Socket, j.Verdict);
+            SnapshotJson.Write(json, j.Socket, j.Verdict, Clock.ToWallClock);
             json.Flush();
             json.Reset();
+            stream.WriteByte((byte)'\n');
+        }
+
+        if (attach.Path is { } path)
+        {
+            PathReport.WriteJson(json, path.Graph, path.Verdict);
+            json.Flush();
             stream.WriteByte((byte)'\n');
         }
 
@@ -61,27 +75,49 @@ public static class AttachReport
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(result);
-        var (outcome, watched) = result;
+        var (outcome, _, watched) = result;
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteString("kind", "attach.verdict");
-            json.WriteString("verdict", outcome.Verdict switch
-            {
-                AttachVerdict.Stuck => "stuck",
-                AttachVerdict.Unsettled => "unsettled",
-                AttachVerdict.Recovered => "recovered",
-                _ => "normal",
-            });
+            WriteNow(json);
+            json.WriteString("verdict", result.IsStuck ? "stuck"
+                : outcome.Verdict == AttachVerdict.Recovered ? "recovered"
+                : result.Path?.Moved == true ? "moving"
+                : result.Path?.Verdict.State == PathState.Waiting ? "unsettled"
+                : outcome.Verdict switch
+                {
+                    AttachVerdict.Unsettled => "unsettled",
+                    AttachVerdict.Recovered => "recovered",
+                    _ => "normal",
+                });
             json.WriteNumber("stuck", outcome.StuckConnections.Count);
             json.WriteNumber("waiting", outcome.Waiting.Count);
             json.WriteNumber("watched_ms", (long)watched.TotalMilliseconds);
-            json.WriteString("message", outcome.Summary(watched));
+            json.WriteString("message", result.Summary);
             json.WriteEndObject();
         }
 
         stream.WriteByte((byte)'\n');
         stream.Flush();
+    }
+
+    /// <summary>The line before the live phase: what it watches, and until when.</summary>
+    public static string WatchLine(LiveWatch watch, double timeoutSeconds)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var zero = string.Create(c, $"{watch.ZeroWindowConnections} zero-window connection(s) until the peer answers");
+        var path = string.Create(c, $"the data path's {watch.PathConnections} TCP connection(s) until bytes move");
+        var what = watch.PathConnections == 0 ? zero : watch.ZeroWindowConnections == 0 ? path : $"{zero}; {path}";
+        return string.Create(c, $"watching live: {what} (timeout {timeoutSeconds}s, Ctrl-C to stop) …");
+    }
+
+    /// <summary>ts_ns and time of a line about the present (the path, the verdict): when it was written.</summary>
+    internal static void WriteNow(Utf8JsonWriter json)
+    {
+        var now = Clock.MonotonicNowNsUnsigned;
+        json.WriteNumber("ts_ns", now);
+        json.WriteString(Timestamps.JsonField, Timestamps.Rfc3339(Clock.ToWallClock(now)));
     }
 
     private static void WriteBlock(TextWriter w, JudgedSocket j)

@@ -1,14 +1,16 @@
 using System.Text.Json;
 using Tracer.Analysis;
 using Tracer.Analysis.Findings;
+using Tracer.Analysis.Formatting;
 using Tracer.Analysis.Slab;
 
 namespace Tracer.Output;
 
-/// <summary>A finding as one flat JSON object: kind, severity, ts_ns, the fields it declares, message.</summary>
+/// <summary>A finding as one flat JSON object: kind, severity, ts_ns, time, the fields it declares, message.</summary>
 public static class FindingJson
 {
-    public static void Write(Utf8JsonWriter w, Finding f)
+    /// <param name="wallClock">Kernel time to UTC; null when there is none (a replay of samples without a recording header): no <c>time</c>.</param>
+    public static void Write(Utf8JsonWriter w, Finding f, Func<ulong, DateTime>? wallClock)
     {
         ArgumentNullException.ThrowIfNull(w);
         ArgumentNullException.ThrowIfNull(f);
@@ -16,6 +18,11 @@ public static class FindingJson
         w.WriteString("kind", f.Kind.Name);
         w.WriteString("severity", f.Severity.Spelling());
         w.WriteNumber("ts_ns", f.TimestampNs);
+        if (wallClock is not null)
+        {
+            w.WriteString(Timestamps.JsonField, Timestamps.Rfc3339(wallClock(f.TimestampNs)));
+        }
+
         f.Describe(new JsonFields(w));
         w.WriteString("message", f.Message);
         w.WriteEndObject();

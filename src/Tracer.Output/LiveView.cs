@@ -23,7 +23,7 @@ public sealed class LiveView : IFindingSink, IDisposable
         this.title = title;
     }
 
-    public void Emit(Finding finding) => screen.Keep(TextOutput.Format(finding, Clock.ToWallClock));
+    public void Emit(Finding finding) => screen.Keep(TextOutput.Format(finding, TextOutput.Utc(Clock.ToWallClock)));
 
     /// <summary>Redraws at every housekeeping tick.</summary>
     public void Tick(TraceState state)

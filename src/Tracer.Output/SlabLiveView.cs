@@ -28,7 +28,7 @@ public sealed class SlabLiveView : IFindingSink, IDisposable
     {
         if (finding.Kind != FindingKind.SlabGrowth)
         {
-            screen.Keep(TextOutput.Format(finding, Clock.ToWallClock));
+            screen.Keep(TextOutput.Format(finding, TextOutput.Utc(Clock.ToWallClock)));
         }
     }
 

@@ -25,7 +25,7 @@ public sealed class SlabTable(TextWriter writer, int top) : IFindingSink
 
         var c = CultureInfo.InvariantCulture;
         var sunreclaim = slab.Latest.SUnreclaimKb is { } kb ? Human.Bytes((ulong)kb * 1024) : "?";
-        writer.WriteLine(string.Create(c, $"{Clock.ToWallClock(state.NowNs):HH:mm:ss} SUnreclaim {sunreclaim}, {(slab.PerObject ? $"per-object hooks, sampling 1/{slab.Latest.SampleEvery}" : "slabinfo watch")}"));
+        writer.WriteLine(string.Create(c, $"{Clock.ToWallClock(state.NowNs):HH:mm:ss}Z SUnreclaim {sunreclaim}, {(slab.PerObject ? $"per-object hooks, sampling 1/{slab.Latest.SampleEvery}" : "slabinfo watch")}"));
         writer.WriteLine($"{"CACHE",-24} {"ALLOCS/S",10} {"OBJS/S",9} {"BYTES/S",10} {"ACTIVE",9}");
         foreach (var cache in slab.Analyzer.Caches.Take(top))
         {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Tracer.Analysis;
 using Tracer.Analysis.Findings;
+using Tracer.Analysis.Formatting;
 using Tracer.Analysis.Tcp;
 
 namespace Tracer.Output;
@@ -10,14 +11,16 @@ public static class SnapshotJson
 {
     public const string Kind = "tcp.socket";
 
-    public static void Write(Utf8JsonWriter w, SnapshotSocket s, SnapshotVerdict verdict)
+    public static void Write(Utf8JsonWriter w, SnapshotSocket s, SnapshotVerdict verdict, Func<ulong, DateTime> wallClock)
     {
+        ArgumentNullException.ThrowIfNull(wallClock);
         ArgumentNullException.ThrowIfNull(w);
         ArgumentNullException.ThrowIfNull(s);
         ArgumentNullException.ThrowIfNull(verdict);
         w.WriteStartObject();
         w.WriteString("kind", Kind);
         w.WriteNumber("ts_ns", s.TimestampNs);
+        w.WriteString(Timestamps.JsonField, Timestamps.Rfc3339(wallClock(s.TimestampNs)));
         w.WriteNumber("cookie", s.Cookie);
         w.WriteNumber("inode", s.Inode);
         w.WriteNumber("pid", s.Pid);

@@ -1,11 +1,25 @@
 using Tracer.Analysis.Findings;
+using Tracer.Analysis.Formatting;
 
 namespace Tracer.Output;
 
 /// <summary>Findings as plain lines, for logs and pipes: time, kind, then owner and 4-tuple for a connection, message.</summary>
+/// <param name="stamp">A kernel timestamp as the line's time: <see cref="Utc"/> live, <see cref="Timestamps.SinceStart"/> in a replay.</param>
 /// <param name="growth">Whether <c>slab.growth</c> lines are printed (each interval's top caches: only when asked for).</param>
-public sealed class TextOutput(TextWriter writer, Func<ulong, DateTime> wallClock, bool growth = false) : IFindingSink
+public sealed class TextOutput(TextWriter writer, Func<ulong, string> stamp, bool growth = false) : IFindingSink
 {
+    /// <summary>Lines stamped with the UTC clock time ("03:12:41.123Z") of <paramref name="wallClock"/>.</summary>
+    public TextOutput(TextWriter writer, Func<ulong, DateTime> wallClock, bool growth = false)
+        : this(writer, Utc(wallClock), growth)
+    {
+    }
+
+    public static Func<ulong, string> Utc(Func<ulong, DateTime> wallClock)
+    {
+        ArgumentNullException.ThrowIfNull(wallClock);
+        return ts => Timestamps.Clock(wallClock(ts));
+    }
+
     public void Emit(Finding finding)
     {
         if (finding.Kind == FindingKind.SlabGrowth && !growth)
@@ -13,15 +27,15 @@ public sealed class TextOutput(TextWriter writer, Func<ulong, DateTime> wallCloc
             return;
         }
 
-        writer.WriteLine(Format(finding, wallClock));
+        writer.WriteLine(Format(finding, stamp));
         writer.Flush();
     }
 
-    public static string Format(Finding f, Func<ulong, DateTime> wallClock)
+    public static string Format(Finding f, Func<ulong, string> stamp)
     {
         ArgumentNullException.ThrowIfNull(f);
-        ArgumentNullException.ThrowIfNull(wallClock);
-        var time = $"{wallClock(f.TimestampNs):HH:mm:ss.fff}";
+        ArgumentNullException.ThrowIfNull(stamp);
+        var time = stamp(f.TimestampNs);
         if (f is not ConnectionFinding c)
         {
             return $"{time} {f.Kind}: {f.Message}";

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Tracer.Analysis.DataPath;
 using Tracer.Analysis.Findings;
 using Tracer.Analysis.Tcp;
 using Tracer.Bpf;
@@ -8,11 +10,27 @@ using Tracer.Pipeline.Sources;
 
 namespace Tracer.Pipeline;
 
-/// <summary>What <c>tracer attach</c> found at once: the target's processes and their sockets, each judged, problems first.</summary>
-public sealed record AttachSnapshot(SnapshotTarget Target, TargetProcesses Processes, TcpSnapshot Snapshot, IReadOnlyList<JudgedSocket> Judged);
+/// <summary>The target's data path: the graph the walk found, the processes it reached, the verdict on it, and the time the /proc walk and the graph took.</summary>
+public sealed record AttachPath(PathGraph Graph, PathVerdict Verdict, TargetProcesses Reached, TimeSpan WalkTime);
 
-/// <summary>How the live confirmation ended.</summary>
-public sealed record AttachResult(SnapshotOutcome Outcome, TimeSpan Watched);
+/// <summary>What the live phase of <c>tracer attach</c> waits on: zero-window connections to be judged, and the TCP connections of a data path to see bytes move on (0 when the path is settled).</summary>
+public readonly record struct LiveWatch(int ZeroWindowConnections, int PathConnections);
+
+/// <summary>
+/// What <c>tracer attach</c> found at once: the target's processes, the sockets on its data path,
+/// each judged, problems first, and the path (null for a port no process holds).
+/// </summary>
+public sealed record AttachSnapshot(SnapshotTarget Target, TargetProcesses Processes, TcpSnapshot Snapshot, IReadOnlyList<JudgedSocket> Judged, AttachPath? Path);
+
+/// <summary>How the live confirmation ended: the connections' outcome and the path's.</summary>
+public sealed record AttachResult(SnapshotOutcome Outcome, PathConfirmation? Path, TimeSpan Watched)
+{
+    /// <summary>A connection cannot leave zero window, or a held path did not move.</summary>
+    public bool IsStuck => Outcome.Verdict == AttachVerdict.Stuck || Path?.IsStuck == true;
+
+    /// <summary>The closing sentence: the connections' when they settled (stuck, recovered), else the path's when it says more.</summary>
+    public string Summary => Outcome.Verdict is AttachVerdict.Stuck or AttachVerdict.Recovered ? Outcome.Summary(Watched) : Path?.Summary(Watched) ?? Outcome.Summary(Watched);
+}
 
 /// <summary>
 /// <c>tracer attach</c>: the verdict on a stuck transfer from its sockets' state right now
@@ -31,32 +49,53 @@ public static class Attach
                 : $"--comm {target.Comm}: no process has this command name");
         }
 
-        var snapshot = TcpSnapshotReader.Take(settings, target, processes, logger);
+        var walkTime = Stopwatch.StartNew();
+        var walk = DataPathWalk.Walk(target.ByProcess ? processes.Processes.Select(p => p.Pid).ToList() : null, target.Port);
+        walkTime.Stop();
+        var snapshot = walk.Starts.Count == 0
+            ? TcpSnapshotReader.Take(settings, target, processes, logger)
+            : TcpSnapshotReader.Take(settings, target.ByProcess ? target.Port : null, walk.Sockets, byInode: true, logger);
         if (target.Pid is { } pid && !Directory.Exists($"/proc/{pid}"))
         {
             throw new TraceTargetException($"--pid {pid}: the process exited during the attach");
         }
 
-        return new AttachSnapshot(target, processes, snapshot, JudgedSocket.Judge(snapshot.Sockets));
+        AttachPath? path = null;
+        if (walk.Starts.Count > 0)
+        {
+            walkTime.Start();
+            var graph = DataPathWalk.Graph(walk, snapshot);
+            walkTime.Stop();
+            var verdict = PathVerdict.Of(graph);
+            if (verdict.State == PathState.NoNetwork)
+            {
+                throw new TraceTargetException(verdict.Message);
+            }
+
+            path = new AttachPath(graph, verdict, walk.Sockets, walkTime.Elapsed);
+        }
+
+        return new AttachSnapshot(target, processes, snapshot, JudgedSocket.Judge(snapshot.Sockets), path);
     }
 
     /// <summary>
     /// Runs the snapshot's samples, then the target's live samples, through the engine until every
     /// zero-window connection is judged or <paramref name="stop"/> ends the watch (a 0 s watch: the snapshot only).
     /// </summary>
-    public static AttachResult Confirm(AttachSnapshot snapshot, BpfSettings settings, StopSignal stop, bool watchLive, IFindingSink output, Action<int>? beforeLive, ILogger logger)
+    public static AttachResult Confirm(AttachSnapshot snapshot, BpfSettings settings, StopSignal stop, bool watchLive, IFindingSink output, Action<LiveWatch>? beforeLive, ILogger logger)
     {
         var outcome = new SnapshotOutcome(output);
-        using var source = new AttachSource(snapshot, outcome, settings, watchLive, beforeLive, logger);
+        var path = snapshot.Path is { } p ? new PathConfirmation(p.Verdict) : null;
+        using var source = new AttachSource(snapshot, outcome, path, settings, watchLive, beforeLive, logger);
         var options = new EngineOptions
         {
             // the snapshot may date a zero window hours back: nothing is forgotten for being idle
             TcpAnalysis = new TcpWindowAnalyzerOptions { IdleTimeout = TimeSpan.FromDays(365) },
-            Done = () => outcome.IsSettled,
+            Done = () => outcome.IsSettled && path?.IsSettled != false,
             ContainerOf = pid => ProcCgroups.ContainerOf(pid),
         };
         new Engine(options, outcome, logger).Run(source, slab: null, stop);
-        return new AttachResult(outcome, source.Watched);
+        return new AttachResult(outcome, path, source.Watched);
     }
 }
 

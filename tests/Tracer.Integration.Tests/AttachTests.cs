@@ -28,7 +28,8 @@ public sealed class AttachTests(ITestOutputHelper output)
         // the snapshot alone: the zero-window block names the sender, its unsent bytes and the persist timer
         var snapshot = TracerProcess.Run(["attach", .. target, "--timeout", "0"]);
         output.WriteLine(snapshot.Stdout + snapshot.Stderr);
-        Assert.Equal(0, snapshot.ExitCode);
+        Assert.Equal(3, snapshot.ExitCode); // the stopped client is on the data path (issue 14)
+        Assert.Contains("is stopped by a signal (SIGSTOP/SIGTSTP)", snapshot.Stdout, StringComparison.Ordinal);
         var block = snapshot.Stdout.Split("\n\n").Single(b => b.TrimStart().StartsWith("ZERO WINDOW", StringComparison.Ordinal));
         Assert.Contains($"ZERO WINDOW  {stall.SenderPid}/rsync  127.0.0.1:873 → 127.0.0.1:", block, StringComparison.Ordinal);
         Assert.Matches(@"zero window with [0-9.]+ [kM]B unsent", block);
@@ -46,6 +47,8 @@ public sealed class AttachTests(ITestOutputHelper output)
         Assert.Equal(0, exitCode);
 
         var records = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.All(records, r => Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", r.GetProperty("time").GetString()));
+        Assert.All(records, r => Assert.True(r.GetProperty("ts_ns").GetUInt64() > 0));
         var zero = Assert.Single(records, r => r.GetProperty("kind").GetString() == "tcp.socket" && r.GetProperty("problem").GetString() == "zero_window");
         Assert.Equal(stall.SenderPid, zero.GetProperty("pid").GetInt32());
         Assert.Equal("rsync", zero.GetProperty("comm").GetString());
@@ -61,17 +64,18 @@ public sealed class AttachTests(ITestOutputHelper output)
     }
 
     [KernelFact]
-    public void AProcessWithoutTcpSocketsGetsAQuickNormalReport()
+    public void AProcessWithoutTcpSocketsOrAPathToOneGetsAQuickSentenceAndExit1()
     {
-        using var sleeper = Process.Start(new ProcessStartInfo("sleep", "30") { UseShellExecute = false })!;
+        using var sleeper = LoneProcess.Start("sleep 30");
         try
         {
             var clock = Stopwatch.StartNew();
             var result = TracerProcess.Run("attach", "--pid", sleeper.Id.ToString(CultureInfo.InvariantCulture));
             output.WriteLine($"{clock.ElapsedMilliseconds} ms\n{result.Stdout}{result.Stderr}");
-            Assert.Equal(0, result.ExitCode);
-            Assert.StartsWith($"tracer attach pid {sleeper.Id}: 0 TCP socket(s) of {sleeper.Id}/sleep; 0 with a problem", result.Stdout, StringComparison.Ordinal);
-            Assert.Contains("verdict: normal", result.Stdout, StringComparison.Ordinal);
+            Assert.Equal(1, result.ExitCode);
+            Assert.Empty(result.Stdout);
+            Assert.StartsWith($"tracer: no network path found from sleep {sleeper.Id}: it waits in clock_nanosleep(", result.Stderr, StringComparison.Ordinal);
+            Assert.Single(result.Stderr.TrimEnd('\n').Split('\n'));
             Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(3));
         }
         finally

@@ -50,7 +50,7 @@ public sealed class LiveReplayTests(ITestOutputHelper output)
     {
         public List<Finding> Findings { get; } = [];
 
-        public IEnumerable<string> Lines => Findings.Select(f => TextOutput.Format(f, Clock.ToWallClock));
+        public IEnumerable<string> Lines => Findings.Select(f => TextOutput.Format(f, TextOutput.Utc(Clock.ToWallClock)));
 
         public void Emit(Finding finding) => Findings.Add(finding);
     }

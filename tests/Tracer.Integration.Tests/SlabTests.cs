@@ -50,7 +50,7 @@ public sealed class SlabTests(ITestOutputHelper output)
         Assert.All(tables, table =>
         {
             var lines = table.Split('\n');
-            Assert.Matches(@"^\d\d:\d\d:\d\d SUnreclaim \S+ \S+, per-object hooks, sampling 1/64$", lines[0]);
+            Assert.Matches(@"^\d\d:\d\d:\d\dZ SUnreclaim \S+ \S+, per-object hooks, sampling 1/64$", lines[0]);
             Assert.StartsWith("CACHE ", lines[1], StringComparison.Ordinal);
             Assert.InRange(lines.Length - 2, 1, 5);
         });

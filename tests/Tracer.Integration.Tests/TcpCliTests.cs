@@ -53,10 +53,30 @@ public sealed class TcpCliTests
 
         var samples = tracer.Finish().Where(l => l.GetProperty("kind").GetString() == "tcp.sample").ToList();
         Assert.True(samples.Count >= 40, $"{samples.Count} samples for 40 exchanges");
-        foreach (var field in new[] { "ts_ns", "cookie", "pid", "comm", "family", "saddr", "sport", "daddr", "dport", "snd_una", "snd_nxt", "snd_wnd", "snd_wl1", "rcv_nxt", "bytes_received", "bytes_acked", "seg_seq", "seg_ack", "seg_win", "snd_wscale", "probes_out" })
+        Assert.All(samples, s => Assert.InRange(DateTime.Parse(s.GetProperty("time").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal),
+            DateTime.UtcNow.AddMinutes(-1), DateTime.UtcNow));
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", samples[0].GetProperty("time").GetString());
+        foreach (var field in new[] { "ts_ns", "time", "cookie", "pid", "comm", "family", "saddr", "sport", "daddr", "dport", "snd_una", "snd_nxt", "snd_wnd", "snd_wl1", "rcv_nxt", "bytes_received", "bytes_acked", "seg_seq", "seg_ack", "seg_win", "snd_wscale", "probes_out" })
         {
             Assert.True(samples[0].TryGetProperty(field, out _), $"tcp.sample has no {field}");
         }
+    }
+
+    [KernelTheory]
+    [InlineData("--port")]
+    [InlineData("--pid")]
+    public void AnIdleConnectionThatExistedBeforeTheStartShowsAtOnce(string by)
+    {
+        // idle: no segment, so no live sample would ever name it; only the start-up snapshot does
+        using var loopback = new Loopback();
+        var (client, _) = loopback.Connect();
+        var sport = ((IPEndPoint)client.LocalEndPoint!).Port;
+        var value = by == "--port" ? loopback.Port : Environment.ProcessId;
+        using var tracer = StartTracer("tcp", "--json", "--every-segment", by, value.ToString(CultureInfo.InvariantCulture), "--duration", "2", "-v");
+        var samples = tracer.Finish().Where(l => l.GetProperty("kind").GetString() == "tcp.sample").ToList();
+
+        var ours = Assert.Single(samples, s => s.GetProperty("sport").GetInt32() == sport && s.GetProperty("dport").GetInt32() == loopback.Port);
+        Assert.Equal(Environment.ProcessId, ours.GetProperty("pid").GetInt32());
     }
 
     [KernelFact]
@@ -69,12 +89,19 @@ public sealed class TcpCliTests
             using var loopback = new Loopback();
             var recording = Task.Run(() => TracerProcess.Run("record", "-o", path, "--port", loopback.Port.ToString(CultureInfo.InvariantCulture), "--duration", "3"));
             Thread.Sleep(1500);
-            var (client, server) = loopback.Connect();
-            Loopback.Transfer(client, server, 1 << 20);
+            var (client, _) = loopback.Connect();
+            Loopback.FillUntilBlocked(client); // a zero window: findings for the replay below
             var result = recording.Result;
             Assert.True(result.ExitCode == 0, result.Stderr);
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
             Assert.Equal(0, TracerProcess.Run("replay", path).ExitCode);
+
+            // a recording's header holds its wall clock: replayed findings carry the time they happened
+            var json = TracerProcess.Run("replay", "--json", path);
+            var findings = json.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+            Assert.NotEmpty(findings);
+            Assert.All(findings, f => Assert.InRange(DateTime.Parse(f.GetProperty("time").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal),
+                DateTime.UtcNow.AddMinutes(-2), DateTime.UtcNow));
         }
         finally
         {
@@ -89,6 +116,9 @@ public sealed class TcpCliTests
         Assert.Equal(3, result.ExitCode);
         Assert.Contains("tcp.stuck", result.Stdout);
         Assert.Contains("send window 0 for 4h31m; peer advertises 1.77 MB (13831<<7)", result.Stdout);
+        // times since the first sample, marked by their sign, not a wall clock the samples do not have
+        Assert.All(result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => Assert.Matches(@"^\+\d\d:\d\d:\d\d\.\d{3} ", l));
+        Assert.Contains("\n+04:3", result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Tracer.Analysis.Findings;
+using Tracer.Analysis.Formatting;
 using Tracer.Analysis.Overhead;
 using Tracer.Analysis.Recording;
 using Tracer.Analysis.Slab;
@@ -12,7 +13,10 @@ namespace Tracer.Output.Tests;
 
 public sealed class FindingJsonTests
 {
-    private static readonly string[] Common = ["kind", "severity", "ts_ns", "cookie", "pid", "comm", "family", "saddr", "sport", "daddr", "dport", "message"];
+    private static readonly string[] Common = ["kind", "severity", "ts_ns", "time", "cookie", "pid", "comm", "family", "saddr", "sport", "daddr", "dport", "message"];
+
+    /// <summary>A wall clock whose boot was at 2026-12-06T03:00:00Z.</summary>
+    internal static DateTime Wall(ulong monotonicNs) => new DateTime(2026, 12, 6, 3, 0, 0, DateTimeKind.Utc).AddTicks((long)(monotonicNs / 100));
 
     private static List<JsonElement> WriteIncidentFindings()
     {
@@ -21,7 +25,7 @@ public sealed class FindingJsonTests
         {
             foreach (var finding in TestAnalysis.Run(Fixtures.Read(Fixtures.PathOf("incident-rsync.jsonl"))))
             {
-                writer.Write(json => FindingJson.Write(json, finding));
+                writer.Write(json => FindingJson.Write(json, finding, Wall));
             }
         }
 
@@ -48,7 +52,34 @@ public sealed class FindingJsonTests
             Assert.Equal(51034, f.GetProperty("sport").GetInt32());
             Assert.Equal("192.168.10.5", f.GetProperty("daddr").GetString());
             Assert.Equal(873, f.GetProperty("dport").GetInt32());
+            Assert.Equal(Timestamps.Rfc3339(Wall(f.GetProperty("ts_ns").GetUInt64())), f.GetProperty("time").GetString());
+            Assert.Matches(@"^2026-12-06T\d\d:\d\d:\d\d\.\d{3}Z$", f.GetProperty("time").GetString());
         });
+    }
+
+    [Fact]
+    public void TimeIsRfc3339UtcAndAbsentWithoutAWallClock()
+    {
+        var drops = new DropsFinding(3_723_456_789_000, 5, new LoadState(100, 0, [5UL], DetailLevel.Full));
+
+        Assert.Equal("2026-12-06T04:02:03.456Z", Parse(drops).GetProperty("time").GetString());
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            FindingJson.Write(writer, drops, wallClock: null);
+        }
+
+        Assert.False(JsonDocument.Parse(buffer.ToArray()).RootElement.TryGetProperty("time", out _));
+    }
+
+    [Fact]
+    public void TextLinesSayUtcLiveAndTheOffsetFromTheStartInAReplay()
+    {
+        var drops = new DropsFinding(3_723_456_789_000, 5, new LoadState(100, 0, [5UL], DetailLevel.Full));
+
+        Assert.StartsWith("04:02:03.456Z tracer.drops: ", TextOutput.Format(drops, TextOutput.Utc(Wall)), StringComparison.Ordinal);
+        Assert.StartsWith("+01:02:03.456 tracer.drops: ", TextOutput.Format(drops, ts => Timestamps.SinceStart(ts, 0)), StringComparison.Ordinal);
+        Assert.Equal("+00:00:00.000", Timestamps.SinceStart(1, 2));
     }
 
     [Fact]
@@ -98,7 +129,7 @@ public sealed class FindingJsonTests
         {
             writer.Write(Samples.Connection());
             var stuck = TestAnalysis.Run(Fixtures.Read(Fixtures.PathOf("incident-rsync.jsonl"))).OfType<StuckFinding>().Single();
-            writer.Write(json => FindingJson.Write(json, stuck));
+            writer.Write(json => FindingJson.Write(json, stuck, Wall));
         }
 
         Assert.Contains("(≥ 2 GiB, wrapped)", Encoding.UTF8.GetString(file.ToArray()), StringComparison.Ordinal);
@@ -142,7 +173,7 @@ public sealed class FindingJsonTests
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            FindingJson.Write(writer, finding);
+            FindingJson.Write(writer, finding, Wall);
         }
 
         return JsonDocument.Parse(buffer.ToArray()).RootElement;

@@ -27,9 +27,9 @@ public sealed class JsonLinesWriter : IDisposable
         json = new Utf8JsonWriter(buffer, Options);
     }
 
-    public void Write(in TcpSample sample)
+    public void Write(in TcpSample sample, DateTime? time = null)
     {
-        SampleJson.Write(json, sample);
+        SampleJson.Write(json, sample, time);
         EndLine();
     }
 

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
+using Tracer.Analysis.Formatting;
 using Tracer.Analysis.Tcp;
 
 namespace Tracer.Analysis.Recording;
@@ -72,12 +73,18 @@ public static class SampleJson
         Kind,
     }
 
-    public static void Write(Utf8JsonWriter w, in TcpSample s)
+    /// <param name="time">The sample's wall-clock time, written as <c>time</c> (replay ignores it); null in recordings, whose header holds the clock.</param>
+    public static void Write(Utf8JsonWriter w, in TcpSample s, DateTime? time = null)
     {
         ArgumentNullException.ThrowIfNull(w);
         w.WriteStartObject();
         w.WriteString("kind", Kind);
         w.WriteNumber("ts_ns", s.TimestampNs);
+        if (time is { } utc)
+        {
+            w.WriteString(Timestamps.JsonField, Timestamps.Rfc3339(utc));
+        }
+
         w.WriteNumber("cookie", s.Cookie);
         w.WriteNumber("pid", s.Pid);
         w.WriteString("comm", s.Comm);

@@ -27,13 +27,19 @@ public static class TcpSnapshotReader
 
     public static TcpSnapshot Take(BpfSettings settings, SnapshotTarget target, TargetProcesses processes, ILogger logger)
     {
-        ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(target);
+        return Take(settings, target.Port, processes, target.ByProcess, logger);
+    }
+
+    /// <summary>One pass over the sockets with <paramref name="port"/> (when given) and, when <paramref name="byInode"/>, held by <paramref name="processes"/>.</summary>
+    public static TcpSnapshot Take(BpfSettings settings, ushort? port, TargetProcesses processes, bool byInode, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(processes);
         var clock = Stopwatch.StartNew();
         using var obj = BpfObject.Open(ObjectName, EmbeddedObjects.Read(ObjectName), settings.BtfPath);
-        obj.SetConstant("filter_port", target.Port ?? 0);
-        obj.SetConstant("filter_inodes", target.ByProcess ? (byte)1 : (byte)0);
+        obj.SetConstant("filter_port", port ?? 0);
+        obj.SetConstant("filter_inodes", byInode ? (byte)1 : (byte)0);
         var inodes = obj.Map("target_inodes");
         inodes.MaxEntries = (uint)Math.Max(1, processes.OwnerByInode.Count);
         obj.Load();

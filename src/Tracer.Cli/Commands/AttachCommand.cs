@@ -61,7 +61,7 @@ public static class AttachCommand
     {
         var snapshot = Attach.Snapshot(settings, target, logger);
         using var stdout = json ? StandardOutput.Open() : null;
-        using var jsonOutput = stdout is null ? null : new JsonLinesOutput(stdout);
+        using var jsonOutput = stdout is null ? null : new JsonLinesOutput(stdout, Clock.ToWallClock);
         if (stdout is not null)
         {
             AttachReport.WriteJson(stdout, snapshot);
@@ -71,8 +71,7 @@ public static class AttachCommand
             AttachReport.WriteText(Console.Out, snapshot);
         }
 
-        void BeforeLive(int waiting) => Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"watching {waiting} zero-window connection(s) live until the peer answers (timeout {timeoutSeconds}s, Ctrl-C to stop) …"));
+        void BeforeLive(LiveWatch watch) => Console.Out.WriteLine(AttachReport.WatchLine(watch, timeoutSeconds));
 
         using var stop = new StopSignal(timeoutSeconds);
         var output = jsonOutput ?? (IFindingSink)new TextOutput(Console.Out, Clock.ToWallClock);
@@ -83,9 +82,9 @@ public static class AttachCommand
         }
         else
         {
-            Console.Out.WriteLine(result.Outcome.Summary(result.Watched));
+            Console.Out.WriteLine(result.Summary);
         }
 
-        return result.Outcome.Verdict == AttachVerdict.Stuck ? ExitCodes.Stuck : ExitCodes.Ok;
+        return result.IsStuck ? ExitCodes.Stuck : ExitCodes.Ok;
     }
 }

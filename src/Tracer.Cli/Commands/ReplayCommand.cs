@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Tracer.Analysis.Formatting;
 using Tracer.Output;
 using Tracer.Pipeline;
 using Tracer.Pipeline.Sources;
@@ -23,10 +24,10 @@ public static class ReplayCommand
         command.SetAction(parsed => CommandRunner.Run(parsed, logging =>
         {
             var path = parsed.GetValue(file)!.FullName;
-            using var stdout = parsed.GetValue(json) ? new JsonLinesOutput(StandardOutput.Open()) : null;
             using var source = FileTcpSource.Open(path, parsed.GetValue(freezeWl1));
+            using var stdout = parsed.GetValue(json) ? new JsonLinesOutput(StandardOutput.Open(), source.WallClock) : null;
             using var stop = new StopSignal(null);
-            var sink = stdout ?? (Analysis.Findings.IFindingSink)new TextOutput(Console.Out, source.WallClock);
+            var sink = stdout ?? (Analysis.Findings.IFindingSink)new TextOutput(Console.Out, ts => Timestamps.SinceStart(ts, source.StartNs));
             var result = new Engine(new EngineOptions(), sink, logging.CreateLogger("replay")).Run(source, slab: null, stop);
             if (result.Samples == 0)
             {

@@ -96,7 +96,10 @@ public static class TcpCommand
             var settings = kernel.Settings(parsed, logging);
             var logger = logging.CreateLogger("tcp");
             using var stop = new StopSignal(parsed.GetValue(tcp.Duration));
-            using var source = LiveTcpSource.Start(settings, options, logger);
+            var filter = options.Filter;
+            using ITcpSampleSource source = filter.Pid is null && filter.Comm is null && filter.Port is null
+                ? LiveTcpSource.Start(settings, options, logger)
+                : SnapshotSeededSource.Start(settings, options, logger);
             using var view = Views.Connections("tracer tcp", parsed.GetValue(json), options.EverySegment);
             var result = new Engine(tcp.Engine(parsed), view.Sink, logger).Run(source, slab: null, stop);
             return result.Stuck > 0 ? ExitCodes.Stuck : ExitCodes.Ok;

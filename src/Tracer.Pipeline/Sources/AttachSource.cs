@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Tracer.Analysis.DataPath;
 using Tracer.Analysis.Overhead;
 using Tracer.Analysis.Tcp;
 using Tracer.Bpf;
@@ -11,13 +12,17 @@ namespace Tracer.Pipeline.Sources;
 /// The samples of <c>tracer attach</c>: first each snapshot socket's state as samples (a
 /// socket judged stuck from its snapshot is predicted stuck right after its samples), then,
 /// unless <c>watchLive</c> is false, the target's live samples until the engine stops;
-/// <c>beforeLive</c> hears how many zero-window connections the live phase waits on.
+/// <c>beforeLive</c> hears what the live phase waits on. While the
+/// data path is not settled, its sockets are snapshotted again every <see cref="PathLookInterval"/>
+/// to see whether bytes move.
 /// </summary>
-public sealed class AttachSource(AttachSnapshot snapshot, SnapshotOutcome outcome, BpfSettings settings, bool watchLive, Action<int>? beforeLive, ILogger logger)
+public sealed class AttachSource(AttachSnapshot snapshot, SnapshotOutcome outcome, PathConfirmation? path, BpfSettings settings, bool watchLive, Action<LiveWatch>? beforeLive, ILogger logger)
     : ITcpSampleSource
 {
+    private static readonly TimeSpan PathLookInterval = TimeSpan.FromMilliseconds(500);
     private readonly HashSet<ulong> known = snapshot.Judged.Select(j => j.Socket.Cookie).ToHashSet();
-    private readonly HashSet<int> pids = snapshot.Processes.Processes.Select(p => p.Pid).ToHashSet();
+    private readonly HashSet<int> pids = (snapshot.Path?.Reached ?? snapshot.Processes).Processes.Select(p => p.Pid).ToHashSet();
+    private long nextPathLook;
     private bool seeded;
     private TcpWindowTracer? live;
     private TcpSampleHandler? forward;
@@ -48,15 +53,18 @@ public sealed class AttachSource(AttachSnapshot snapshot, SnapshotOutcome outcom
                 return false;
             }
 
-            beforeLive?.Invoke(outcome.Waiting.Count);
+            var pathConnections = path is null || path.IsSettled ? 0 : snapshot.Path!.Graph.Links.Where(l => l.Kind == ChannelKind.Tcp).Select(l => l.Channel).Distinct().Count();
+            beforeLive?.Invoke(new LiveWatch(outcome.Waiting.Count, pathConnections));
             liveSince = Environment.TickCount64;
-            // the kernel filters by comm and port; pids are matched here, since a socket
-            // shared by a parent and its child may be attributed to either
-            var options = new TcpTraceOptions { Filter = new TcpFilter { Comm = snapshot.Target.Comm, Port = snapshot.Target.Port } };
+            // the kernel filters by comm (not when the path crosses other commands) and port; pids are
+            // matched here, since a socket shared by a parent and its child may be attributed to either
+            var comm = snapshot.Path is null ? snapshot.Target.Comm : null;
+            var options = new TcpTraceOptions { Filter = new TcpFilter { Comm = comm, Port = snapshot.Target.Port } };
             live = TcpWindowTracer.Start(settings, options, logger);
         }
 
         PollLive(timeoutMs, onSample);
+        LookAtPath();
         return true;
     }
 
@@ -91,6 +99,30 @@ public sealed class AttachSource(AttachSnapshot snapshot, SnapshotOutcome outcom
                 outcome.PredictedStuck(j.Socket.Cookie);
             }
         }
+
+        path?.Observe(BytesMoved(snapshot.Snapshot));
+    }
+
+    private void LookAtPath()
+    {
+        if (path is null || path.IsSettled || Environment.TickCount64 < nextPathLook)
+        {
+            return;
+        }
+
+        nextPathLook = Environment.TickCount64 + (long)PathLookInterval.TotalMilliseconds;
+        path.Observe(BytesMoved(TcpSnapshotReader.Take(settings, snapshot.Target.ByProcess ? snapshot.Target.Port : null, snapshot.Path!.Reached, byInode: true, logger)));
+    }
+
+    private static Dictionary<ulong, ulong> BytesMoved(TcpSnapshot tcp)
+    {
+        var bytes = new Dictionary<ulong, ulong>();
+        foreach (var s in tcp.Sockets)
+        {
+            bytes[s.Cookie] = s.BytesAcked + s.BytesReceived;
+        }
+
+        return bytes;
     }
 
     private void PollLive(int timeoutMs, TcpSampleHandler onSample)

@@ -16,6 +16,7 @@ public sealed class FileTcpSource : ITcpSampleSource
     private readonly SampleSource file;
     private readonly IEnumerator<TcpSample> samples;
     private bool ended;
+    private ulong? start;
 
     /// <param name="freezeWl1">Replay as a kernel with the bulk-receiver fast-path bug would have seen it (snd_wl1 never moves).</param>
     public FileTcpSource(SampleSource file, bool freezeWl1 = false)
@@ -32,10 +33,13 @@ public sealed class FileTcpSource : ITcpSampleSource
         set { }
     }
 
-    /// <summary>Kernel timestamps as wall-clock time: from the recording's header, or as time since boot for JSON Lines (monotonic times only).</summary>
-    public Func<ulong, DateTime> WallClock => file.Header is { } header
+    /// <summary>Kernel timestamps as wall-clock time, from the recording's header; null for JSON Lines (monotonic times only).</summary>
+    public Func<ulong, DateTime>? WallClock => file.Header is { } header
         ? ts => header.ToWallClock(ts).UtcDateTime
-        : ts => DateTime.MinValue.AddTicks((long)(ts / 100));
+        : null;
+
+    /// <summary>The first sample's timestamp: the start that a replay's times are relative to.</summary>
+    public ulong StartNs => start ?? 0;
 
     public static FileTcpSource Open(string path, bool freezeWl1 = false)
     {
@@ -63,6 +67,7 @@ public sealed class FileTcpSource : ITcpSampleSource
             }
 
             var sample = samples.Current;
+            start ??= sample.TimestampNs;
             NowNs = Math.Max(NowNs, sample.TimestampNs);
             onSample(sample);
         }

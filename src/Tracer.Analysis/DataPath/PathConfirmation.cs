@@ -1,0 +1,47 @@
+using Tracer.Analysis.Formatting;
+
+namespace Tracer.Analysis.DataPath;
+
+/// <summary>
+/// The live half of the data-path verdict: a held or waiting path is called moving only once the
+/// bytes its TCP connections acknowledged or received grow between two looks; an idle path needs no watch.
+/// </summary>
+public sealed class PathConfirmation(PathVerdict verdict)
+{
+    private Dictionary<ulong, ulong>? baseline;
+
+    public PathVerdict Verdict { get; } = verdict ?? throw new ArgumentNullException(nameof(verdict));
+
+    /// <summary>Bytes moved on the path since the first look.</summary>
+    public bool Moved { get; private set; }
+
+    /// <summary>Nothing left to watch for: the path is idle, or it moved.</summary>
+    public bool IsSettled => Verdict.State is PathState.Idle or PathState.NoNetwork || Moved;
+
+    /// <summary>A held path that was not seen moving: the transfer is stuck at its holder.</summary>
+    public bool IsStuck => Verdict.State == PathState.Held && !Moved;
+
+    /// <summary>One look at the path's connections: cookie → bytes acknowledged plus bytes received.</summary>
+    public void Observe(IReadOnlyDictionary<ulong, ulong> bytesByCookie)
+    {
+        ArgumentNullException.ThrowIfNull(bytesByCookie);
+        if (baseline is null)
+        {
+            baseline = new Dictionary<ulong, ulong>(bytesByCookie);
+            return;
+        }
+
+        Moved |= bytesByCookie.Any(c => baseline.TryGetValue(c.Key, out var before) && c.Value > before);
+    }
+
+    /// <summary>The closing sentence about the path, or null when it adds nothing to the connections' verdict (idle).</summary>
+    public string? Summary(TimeSpan watched) => Verdict.State switch
+    {
+        PathState.Idle => null,
+        _ when Moved => $"verdict: moving — bytes moved on the data path again within {Human.Duration((ulong)watched.Ticks * 100)}",
+        PathState.Held => $"verdict: STUCK — {Verdict.Message}",
+        _ => watched > TimeSpan.Zero
+            ? $"verdict: unsettled — no byte moved on the data path in {Human.Duration((ulong)watched.Ticks * 100)}: {Verdict.Message}"
+            : $"verdict: unsettled — {Verdict.Message}; watch live (--timeout) to see whether bytes move",
+    };
+}
