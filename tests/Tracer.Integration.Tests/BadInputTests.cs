@@ -22,6 +22,7 @@ public sealed class BadInputTests
         ["--every-segment"] = [("maybe", FlagProblem), ("", FlagProblem)],
         ["--freeze-wl1"] = [("maybe", FlagProblem), ("", FlagProblem)],
         ["--no-slab"] = [("maybe", FlagProblem), ("", FlagProblem)],
+        ["--no-resets"] = [("maybe", FlagProblem), ("", FlagProblem)],
         ["--btf"] = [("", "the file name is empty"), ("/no/such/vmlinux", "no such file"), ("/tmp", "a directory, not a BTF file"), ("/etc/hostname", "not a BTF file")],
         ["--attach"] = [("", "unknown attach method; use fentry, kprobe, tp_btf, raw_tp, tracepoint"), ("uprobe", "unknown attach method"), ("tp-btf", "unknown attach method")],
         ["--transport"] = [("", "unknown transport; use auto, ringbuf or perfbuf"), ("ringbuffer", "unknown transport"), ("perf", "unknown transport")],

@@ -22,7 +22,7 @@ public static class ResetsCommand
         {
             Description = $"Seconds over which RSTs are counted per port and reason (default {DefaultIntervalSeconds})",
             HelpName = "SECONDS",
-        }.Reading(OptionValues.Seconds(1, minAllowed: true, "give at least 1 second"));
+        }.Reading(OptionValues.Seconds(SlabCommand.MinIntervalSeconds, minAllowed: true, $"give at least {SlabCommand.MinIntervalSeconds} seconds"));
         var command = new Command("resets", "Watch the RSTs this host sends live: which listener's close reset its queued connections (ghost SO_REUSEPORT listeners), the rest counted by reason");
         kernel.AddTo(command);
         foreach (var option in new Option[] { port, pid, comm, interval, duration, json })

@@ -4,6 +4,7 @@ using Tracer.Analysis.Tcp;
 using Tracer.Bpf;
 using Tracer.Bpf.Snapshot;
 using Tracer.Bpf.Tcp;
+using Tracer.Interop;
 
 namespace Tracer.Pipeline.Sources;
 
@@ -48,9 +49,19 @@ public sealed class SnapshotSeededSource : ITcpSampleSource
         var target = new SnapshotTarget(filter.Pid, filter.Comm, filter.Port);
         var processes = target.Resolve();
         var walk = DataPathWalk.Walk(target.ByProcess ? processes.Processes.Select(p => p.Pid).ToList() : null, target.Port);
-        var snapshot = filter.CgroupId is not null || (target.ByProcess && walk.Starts.Count == 0) ? null
-            : walk.Starts.Count == 0 ? TcpSnapshotReader.Take(settings, target, processes, logger)
-            : TcpSnapshotReader.Take(settings, target.ByProcess ? target.Port : null, walk.Sockets, byInode: true, logger);
+        TcpSnapshot? snapshot = null;
+        try
+        {
+            snapshot = filter.CgroupId is not null || (target.ByProcess && walk.Starts.Count == 0) ? null
+                : walk.Starts.Count == 0 ? TcpSnapshotReader.Take(settings, target, processes, logger)
+                : TcpSnapshotReader.Take(settings, target.ByProcess ? target.Port : null, walk.Sockets, byInode: true, logger);
+        }
+        catch (BpfException e)
+        {
+            // the snapshot only shows existing connections at once: live tracing does not need it
+            logger.LogWarning("existing connections show once they send a segment: the socket snapshot failed ({Reason})", e.Message);
+        }
+
         var sockets = (snapshot?.Sockets ?? []).Where(s => filter.Family is not { } f || s.Endpoints.Family == f).ToList();
         var liveOptions = target.ByProcess ? options with { Filter = filter with { Pid = null, Comm = null } } : options;
         var source = LiveTcpSource.Start(settings, liveOptions, logger);
