@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Xunit.Abstractions;
 
 namespace Tracer.Integration.Tests;
@@ -36,7 +33,7 @@ public sealed class RsyncStall : IDisposable
 
         var config = Path.Combine(directory, "rsyncd.conf");
         File.WriteAllText(config, $"use chroot = no\nuid = root\ngid = root\nlog file = {directory}/rsyncd.log\n[mod]\n  path = {module}\n  read only = yes\n");
-        daemon = Start("rsync", "--daemon", "--no-detach", $"--config={config}", "--address=127.0.0.1", $"--port={Port}");
+        daemon = TestProcesses.Start("rsync", "--daemon", "--no-detach", $"--config={config}", "--address=127.0.0.1", $"--port={Port}");
     }
 
     public int DaemonPid => daemon.Id;
@@ -50,7 +47,7 @@ public sealed class RsyncStall : IDisposable
         var stall = new RsyncStall(output);
         try
         {
-            stall.WaitForListener();
+            TestProcesses.WaitForListener(Port, stall.daemon);
             stall.PullAndStop();
             return stall;
         }
@@ -81,7 +78,7 @@ public sealed class RsyncStall : IDisposable
             daemon.WaitForExit(5000);
         }
 
-        foreach (var child in ChildrenOf(daemon.Id))
+        foreach (var child in TestProcesses.ChildrenOf(daemon.Id))
         {
             Signals.Send(child, Signals.SigKill);
         }
@@ -90,28 +87,10 @@ public sealed class RsyncStall : IDisposable
         Directory.Delete(directory, recursive: true);
     }
 
-    private void WaitForListener()
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                using var probe = new TcpClient();
-                probe.Connect(IPAddress.Loopback, Port);
-                return;
-            }
-            catch (SocketException) when (deadline.Elapsed < TimeSpan.FromSeconds(10) && !daemon.HasExited)
-            {
-                Thread.Sleep(20);
-            }
-        }
-    }
-
     private void PullAndStop()
     {
         var dest = Path.Combine(directory, "dest");
-        client = Start("rsync", "-a", $"rsync://127.0.0.1:{Port}/mod/big.bin", dest + "/");
+        client = TestProcesses.Start("rsync", "-a", $"rsync://127.0.0.1:{Port}/mod/big.bin", dest + "/");
         var deadline = Stopwatch.StartNew();
         while (Directory.GetFiles(dest).Select(f => new FileInfo(f).Length).DefaultIfEmpty(0).Max() < 16 << 20)
         {
@@ -124,58 +103,19 @@ public sealed class RsyncStall : IDisposable
         }
 
         // the client forks a receiver; both hold the socket, both stop reading
-        clientPids = [client.Id, .. ChildrenOf(client.Id)];
+        clientPids = [client.Id, .. TestProcesses.ChildrenOf(client.Id)];
         clientPids.ForEach(pid => Signals.Send(pid, Signals.SigStop));
         output.WriteLine($"rsync daemon {daemon.Id}, client {string.Join(",", clientPids)} stopped after {deadline.ElapsedMilliseconds} ms");
 
         // the daemon's readiness probe child is gone by now; the one left serves the client
-        while (ChildrenOf(daemon.Id).Count != 1 && deadline.Elapsed < TimeSpan.FromSeconds(30))
+        while (TestProcesses.ChildrenOf(daemon.Id).Count != 1 && deadline.Elapsed < TimeSpan.FromSeconds(30))
         {
             Thread.Sleep(20);
         }
 
-        SenderPid = Assert.Single(ChildrenOf(daemon.Id));
+        SenderPid = Assert.Single(TestProcesses.ChildrenOf(daemon.Id));
 
         // the receive buffer fills, the window closes and the first persist probes go out
         Thread.Sleep(1500);
-    }
-
-    private static List<int> ChildrenOf(int parent)
-    {
-        var children = new List<int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
-            {
-                continue;
-            }
-
-            try
-            {
-                var ppid = File.ReadLines(Path.Combine(dir, "status")).FirstOrDefault(l => l.StartsWith("PPid:", StringComparison.Ordinal));
-                if (ppid is not null && int.Parse(ppid.AsSpan(5).Trim(), CultureInfo.InvariantCulture) == parent)
-                {
-                    children.Add(pid);
-                }
-            }
-            catch (IOException)
-            {
-                // exited while we looked
-            }
-        }
-
-        return children;
-    }
-
-    private static Process Start(string file, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        args.ToList().ForEach(start.ArgumentList.Add);
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
     }
 }

@@ -34,7 +34,7 @@ public sealed class SshRsync : IDisposable
             + ("PermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"));
         Directory.CreateDirectory("/run/sshd"); // sshd's privilege separation directory must exist
         // exec'd with its log in a file: a pipe to the test host would put the test host on the path
-        sshd = Start("/bin/sh", "-c", $"exec /usr/sbin/sshd -D -f {config} -e </dev/null >/dev/null 2>>{directory}/sshd.log");
+        sshd = TestProcesses.Start("/bin/sh", "-c", $"exec /usr/sbin/sshd -D -f {config} -e </dev/null >/dev/null 2>>{directory}/sshd.log");
         Directory.CreateDirectory(Path.Combine(directory, "src"));
         Directory.CreateDirectory(Path.Combine(directory, "dest"));
         using var file = File.Create(Path.Combine(directory, "src", "big.bin"));
@@ -49,7 +49,7 @@ public sealed class SshRsync : IDisposable
     public List<int> Ssh => Descendants(client!.Id).Where(p => Comm(p) == "ssh").ToList();
 
     /// <summary>sshd's process serving the session: the one whose children run the command.</summary>
-    public List<int> SshdSession => Descendants(sshd.Id).Where(p => Comm(p) == "sshd" && Children(p).Count > 0 && Children(p).All(c => Comm(c) != "sshd")).ToList();
+    public List<int> SshdSession => Descendants(sshd.Id).Where(p => Comm(p) == "sshd" && TestProcesses.ChildrenOf(p).Count > 0 && TestProcesses.ChildrenOf(p).All(c => Comm(c) != "sshd")).ToList();
 
     public List<int> RemoteRsync => Descendants(sshd.Id).Where(p => Comm(p) == "rsync").ToList();
 
@@ -59,7 +59,7 @@ public sealed class SshRsync : IDisposable
         var transfer = new SshRsync(output);
         try
         {
-            transfer.WaitForListener();
+            TestProcesses.WaitForListener(transfer.Port, transfer.sshd);
             transfer.Transfer(push);
             return transfer;
         }
@@ -117,7 +117,7 @@ public sealed class SshRsync : IDisposable
             : ($"root@127.0.0.1:{directory}/src/big.bin", $"{directory}/dest/");
 
         // stdio away from the test host: the path must hold only the transfer's processes
-        client = Start("/bin/sh", "-c", $"exec rsync -e '{ssh}' {from} {to} </dev/null >/dev/null 2>>{directory}/rsync.log");
+        client = TestProcesses.Start("/bin/sh", "-c", $"exec rsync -e '{ssh}' {from} {to} </dev/null >/dev/null 2>>{directory}/rsync.log");
         var dest = Path.Combine(directory, "dest");
         var clock = Stopwatch.StartNew();
         while (Directory.GetFiles(dest).Select(f => new FileInfo(f).Length).DefaultIfEmpty(0).Max() < 32 << 20)
@@ -133,26 +133,8 @@ public sealed class SshRsync : IDisposable
         output.WriteLine($"sshd {sshd.Id} on port {Port}; rsync {(push ? "push" : "pull")} moving after {clock.ElapsedMilliseconds} ms");
     }
 
-    private void WaitForListener()
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                using var probe = new TcpClient();
-                probe.Connect(IPAddress.Loopback, Port);
-                return;
-            }
-            catch (SocketException) when (clock.Elapsed < TimeSpan.FromSeconds(10) && !sshd.HasExited)
-            {
-                Thread.Sleep(20);
-            }
-        }
-    }
-
     private void Keygen(string name) =>
-        Start("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", Path.Combine(directory, name)).WaitForExit();
+        TestProcesses.Start("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", Path.Combine(directory, name)).WaitForExit();
 
     private static int FreePort()
     {
@@ -171,29 +153,6 @@ public sealed class SshRsync : IDisposable
         {
             return null;
         }
-    }
-
-    private static List<int> Children(int parent)
-    {
-        var children = new List<int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            try
-            {
-                if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) &&
-                    File.ReadLines(Path.Combine(dir, "status")).FirstOrDefault(l => l.StartsWith("PPid:", StringComparison.Ordinal)) is { } ppid &&
-                    int.Parse(ppid.AsSpan(5).Trim(), CultureInfo.InvariantCulture) == parent)
-                {
-                    children.Add(pid);
-                }
-            }
-            catch (IOException)
-            {
-                // exited while we looked
-            }
-        }
-
-        return children;
     }
 
     private static List<int> Holding(string path)
@@ -221,23 +180,11 @@ public sealed class SshRsync : IDisposable
     private static List<int> Descendants(int root)
     {
         var all = new List<int>();
-        for (var level = Children(root); level.Count > 0; level = level.SelectMany(Children).ToList())
+        for (var level = TestProcesses.ChildrenOf(root); level.Count > 0; level = level.SelectMany(TestProcesses.ChildrenOf).ToList())
         {
             all.AddRange(level);
         }
 
         return all;
-    }
-
-    private static Process Start(string file, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        args.ToList().ForEach(start.ArgumentList.Add);
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
     }
 }
