@@ -154,6 +154,7 @@ public sealed class Engine(EngineOptions options, IFindingSink sink, ILogger log
             // what the kernel queued before detaching
             tcp?.Drain(OnSample);
             resets?.Poll(0, resetAnalyzer!.Observe);
+            slab?.PollOom(0, OnOom);
         }
         finally
         {
@@ -203,7 +204,7 @@ public sealed class Engine(EngineOptions options, IFindingSink sink, ILogger log
         resetAnalyzer?.Tick(nowNs);
         if (slab is not null)
         {
-            slab.PollOom(0, victim => tally.Emit(slabAnalyzer!.Oom(victim, slab.Snapshot(Clock.MonotonicNowNsUnsigned))));
+            // OOM kills are polled with the other sources on every turn of the loop
             ObserveSlab(slab, Clock.MonotonicNowNsUnsigned);
         }
 
