@@ -12,17 +12,27 @@ namespace Tracer.Output;
 /// attach method of each, where telemetry goes, how to stop), a status line (rewritten in place on
 /// a terminal every tick; one line a minute in a journal or a pipe), a summary at the end.
 /// </summary>
-public sealed class RunStatus(TextWriter stderr, bool terminal, TimeProvider? time = null) : IFindingSink
+public sealed class RunStatus : IFindingSink
 {
     private static readonly TimeSpan JournalPeriod = TimeSpan.FromMinutes(1);
 
-    private readonly TimeProvider clock = time ?? TimeProvider.System;
+    private readonly TextWriter stderr;
+    private readonly bool terminal;
+    private readonly TimeProvider clock;
     private readonly Dictionary<FindingKind, int> findings = [];
-    private readonly long started = (time ?? TimeProvider.System).GetTimestamp();
-    private long lastLine = (time ?? TimeProvider.System).GetTimestamp();
+    private readonly long started;
+    private long lastLine;
     private TimeSpan lastCpu = Process.GetCurrentProcess().TotalProcessorTime;
-    private long lastCpuAt = (time ?? TimeProvider.System).GetTimestamp();
+    private long lastCpuAt;
     private string line = "starting";
+
+    public RunStatus(TextWriter stderr, bool terminal, TimeProvider? time = null)
+    {
+        this.stderr = stderr;
+        this.terminal = terminal;
+        clock = time ?? TimeProvider.System;
+        started = lastLine = lastCpuAt = clock.GetTimestamp();
+    }
 
     public static void Banner(TextWriter stderr, IEnumerable<HookChoice> hooks, string destination)
     {
