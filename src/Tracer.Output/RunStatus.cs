@@ -77,7 +77,7 @@ public sealed class RunStatus : IFindingSink
     public void Summary()
     {
         stderr.Write(terminal ? "\r\e[K" : "");
-        stderr.WriteLine($"tracer run: stopped after {Human.Duration((ulong)clock.GetElapsedTime(started).Ticks * 100)}: {line}");
+        stderr.WriteLine($"tracer run: stopped after {Human.Duration(clock.GetElapsedTime(started))}: {line}");
         stderr.Flush();
     }
 

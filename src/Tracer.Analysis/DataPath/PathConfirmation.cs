@@ -38,10 +38,10 @@ public sealed class PathConfirmation(PathVerdict verdict)
     public string? Summary(TimeSpan watched) => Verdict.State switch
     {
         PathState.Idle => null,
-        _ when Moved => $"verdict: moving — bytes moved on the data path again within {Human.Duration((ulong)watched.Ticks * 100)}",
+        _ when Moved => $"verdict: moving — bytes moved on the data path again within {Human.Duration(watched)}",
         PathState.Held => $"verdict: STUCK — {Verdict.Message}",
         _ => watched > TimeSpan.Zero
-            ? $"verdict: unsettled — no byte moved on the data path in {Human.Duration((ulong)watched.Ticks * 100)}: {Verdict.Message}"
+            ? $"verdict: unsettled — no byte moved on the data path in {Human.Duration(watched)}: {Verdict.Message}"
             : $"verdict: unsettled — {Verdict.Message}; watch live (--timeout) to see whether bytes move",
     };
 }

@@ -29,6 +29,8 @@ public static class Human
     }
 
     /// <summary>Truncated, two units at most: 850ms, 42.3s, 2m05s, 4h31m, 3d04h.</summary>
+    public static string Duration(TimeSpan duration) => Duration((ulong)Math.Max(0, duration.Ticks) * TimeSpan.NanosecondsPerTick);
+
     public static string Duration(ulong nanoseconds)
     {
         const ulong NsPerMs = 1_000_000;

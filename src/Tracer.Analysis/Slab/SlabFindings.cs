@@ -150,7 +150,7 @@ public sealed record SlabAttributionFinding(ulong TimestampNs, bool On, IReadOnl
 
     public override string Message => On
         ? $"sustained growth in {string.Join(", ", Caches)}: counting every allocation and free in the kernel and sampling who allocates, to tell kept objects from churn"
-        : $"no cache has grown for {Human.Duration((ulong)Calm.Ticks * 100)}: per-object hooks detached, growth is watched in /proc/slabinfo";
+        : $"no cache has grown for {Human.Duration(Calm)}: per-object hooks detached, growth is watched in /proc/slabinfo";
 
     public override void Describe(IFindingFields fields)
     {

@@ -87,7 +87,7 @@ public sealed class SnapshotOutcome(IFindingSink output) : IFindingSink
     {
         AttachVerdict.Stuck => $"verdict: STUCK — {stuck.Count} connection(s) cannot leave zero window",
         AttachVerdict.Unsettled => watched > TimeSpan.Zero
-            ? $"verdict: unsettled — {waiting.Count} connection(s) still at zero window after watching {Formatting.Human.Duration((ulong)watched.Ticks * 100)}: no window update arrived"
+            ? $"verdict: unsettled — {waiting.Count} connection(s) still at zero window after watching {Formatting.Human.Duration(watched)}: no window update arrived"
             : $"verdict: unsettled — {waiting.Count} connection(s) at zero window; watch live (--timeout) for the peer's next answer",
         AttachVerdict.Recovered => $"verdict: recovered — {recovered.Count} connection(s) left zero window",
         _ => "verdict: normal — no connection waits on a zero window",
