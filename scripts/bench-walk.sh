@@ -3,7 +3,7 @@
 # (p1 | p2 | … | p50), each holding 1,000 descriptors (499 pipes of its own plus stdio), attached
 # by --pid of the first. The walk follows stdout → stdin from process to process, so it reaches
 # all 50 and classifies every descriptor. tracer prints the walk's time on its first line
-# ("data path walk N ms": the /proc walk plus the graph's per-process reads, without the BPF
+# ("data path walk N ms": the descriptors read, the walk and the graph's per-process reads, without the BPF
 # snapshot); this prints the median and the spread (p10–p90) over RUNS runs. Budget: 200 ms.
 #
 # Usage: scripts/bench-walk.sh [RUNS]   (as root; `make bench` builds first)
@@ -11,9 +11,9 @@ set -euo pipefail
 
 runs=${1:-20}
 root=$(cd "$(dirname "$0")/.." && pwd)
-tracer=${TRACER:-$root/src/Tracer.Cli/bin/Release/net10.0/tracer}
+tracer=${TRACER:-$root/build/aot/tracer}
 processes=50
-[[ -x $tracer ]] || { echo "bench-walk: $tracer is not built (make build)" >&2; exit 1; }
+[[ -x $tracer ]] || { echo "bench-walk: $tracer is not built (make publish)" >&2; exit 1; }
 
 # each stage: 499 pipes (998 fds) + stdin, stdout, stderr = 1,001 descriptors, then waits; the
 # last one also holds both ends of a loopback TCP connection, so the path reaches the network

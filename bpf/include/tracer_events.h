@@ -315,4 +315,25 @@ struct reset_event {
 
 _Static_assert(sizeof(struct reset_event) == 128, "reset_event layout changed");
 
+/* ---- open files (bpf/fdscan.bpf.c) ---- */
+
+/* What an open file is, as far as tracer attach's data path cares. */
+enum open_file_kind {
+	OPEN_FILE_PIPE = 0, /* an anonymous pipe (pipefs) */
+	OPEN_FILE_FIFO = 1, /* a named FIFO */
+	OPEN_FILE_SOCKET = 2, /* a socket: the inode is the one /proc/PID/fd shows as socket:[INODE] */
+};
+
+/* One pipe, FIFO or socket a process holds at fd, as the task_file iterator saw it. */
+struct open_file_record {
+	__u64 inode; /* the file's inode number: pipe:[INODE], socket:[INODE], or the FIFO's */
+	__u32 tgid; /* the process holding the descriptor */
+	__u32 ppid; /* its parent's tgid */
+	__u32 fd;
+	__u8 kind; /* enum open_file_kind */
+	__u8 pad[3];
+};
+
+_Static_assert(sizeof(struct open_file_record) == 24, "open_file_record layout changed");
+
 #endif /* TRACER_EVENTS_H */

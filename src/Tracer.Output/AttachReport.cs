@@ -23,7 +23,7 @@ public static class AttachReport
         var (target, processes, snapshot, judged, _) = attach;
         var problems = judged.Count(j => j.Verdict.Problem > SnapshotProblem.Unread);
         var c = CultureInfo.InvariantCulture;
-        var walk = attach.Path is { } walked ? string.Create(c, $", data path walk {walked.WalkTime.TotalMilliseconds:F1} ms") : "";
+        var walk = attach.Path is { } walked ? string.Create(c, $", data path walk {walked.WalkTime.TotalMilliseconds:F1} ms ({walked.WalkMethod})") : "";
         w.WriteLine(string.Create(c,
             $"tracer attach {target}: {judged.Count} TCP socket(s){Owners(processes)}; {problems} with a problem "
             + $"(snapshot: load {snapshot.LoadTime.TotalMilliseconds:F0} ms, iterate {snapshot.ReadTime.TotalMilliseconds:F1} ms{walk})"));

@@ -5,13 +5,14 @@ using Tracer.Analysis.Findings;
 using Tracer.Analysis.Tcp;
 using Tracer.Bpf;
 using Tracer.Bpf.Owners;
+using Tracer.Bpf.Paths;
 using Tracer.Bpf.Snapshot;
 using Tracer.Pipeline.Sources;
 
 namespace Tracer.Pipeline;
 
-/// <summary>The target's data path: the graph the walk found, the processes it reached, the verdict on it, and the time the /proc walk and the graph took.</summary>
-public sealed record AttachPath(PathGraph Graph, PathVerdict Verdict, TargetProcesses Reached, TimeSpan WalkTime);
+/// <summary>The target's data path: the graph the walk found, the processes it reached, the verdict on it, the time the walk and the graph took and how the descriptors were read.</summary>
+public sealed record AttachPath(PathGraph Graph, PathVerdict Verdict, TargetProcesses Reached, TimeSpan WalkTime, string WalkMethod);
 
 /// <summary>What the live phase of <c>tracer attach</c> waits on: zero-window connections to be judged, and the TCP connections of a data path to see bytes move on (0 when the path is settled).</summary>
 public readonly record struct LiveWatch(int ZeroWindowConnections, int PathConnections);
@@ -50,7 +51,7 @@ public static class Attach
         }
 
         var walkTime = Stopwatch.StartNew();
-        var walk = DataPathWalk.Walk(target.ByProcess ? processes.Processes.Select(p => p.Pid).ToList() : null, target.Port);
+        var walk = DataPathWalk.Walk(target.ByProcess ? processes.Processes.Select(p => p.Pid).ToList() : null, target.Port, FdTable.Read(settings, logger));
         walkTime.Stop();
         var snapshot = walk.Starts.Count == 0
             ? TcpSnapshotReader.Take(settings, target, processes, logger)
@@ -72,7 +73,7 @@ public static class Attach
                 throw new TraceTargetException(verdict.Message);
             }
 
-            path = new AttachPath(graph, verdict, walk.Sockets, walkTime.Elapsed);
+            path = new AttachPath(graph, verdict, walk.Sockets, walkTime.Elapsed, walk.Fds.Method);
         }
 
         return new AttachSnapshot(target, processes, snapshot, JudgedSocket.Judge(snapshot.Sockets), path);
@@ -85,7 +86,7 @@ public static class Attach
     public static AttachResult Confirm(AttachSnapshot snapshot, BpfSettings settings, StopSignal stop, bool watchLive, IFindingSink output, Action<LiveWatch>? beforeLive, ILogger logger)
     {
         var outcome = new SnapshotOutcome(output);
-        var path = snapshot.Path is { } p ? new PathConfirmation(p.Verdict) : null;
+        var path = snapshot.Path is { } p ? new PathConfirmation(p.Graph, p.Verdict) : null;
         using var source = new AttachSource(snapshot, outcome, path, settings, watchLive, beforeLive, logger);
         var options = new EngineOptions
         {

@@ -3,6 +3,7 @@ using Tracer.Analysis.Tcp;
 using Tracer.Bpf.Owners;
 using Tracer.Bpf.Paths;
 using Tracer.Bpf.Snapshot;
+using Tracer.Interop.Events;
 
 namespace Tracer.Pipeline;
 
@@ -23,14 +24,15 @@ public static class DataPathWalk
     private const int StandardError = 2;
     private const ulong PageSize = 4096;
 
-    /// <summary>Walks from <paramref name="pids"/>, or, when null, from every process holding a TCP socket with <paramref name="port"/>.</summary>
-    public static PathWalk Walk(IReadOnlyList<int>? pids, ushort? port, string procRoot = "/proc")
+    /// <summary>Walks <paramref name="fds"/> from <paramref name="pids"/>, or, when null, from every process holding a TCP socket with <paramref name="port"/>.</summary>
+    public static PathWalk Walk(IReadOnlyList<int>? pids, ushort? port, FdTable fds)
     {
-        var fds = FdTable.Scan(procRoot);
+        ArgumentNullException.ThrowIfNull(fds);
+        var procRoot = fds.ProcRoot;
         var unix = UnixSockets.Dump();
         var tcp = TcpTable.Read(procRoot);
         var starts = pids ?? (port is { } p
-            ? tcp.WithPort(p).SelectMany(i => fds.Holders(FdKind.Socket, i)).Select(h => h.Pid).Distinct().Order().ToList()
+            ? tcp.WithPort(p).SelectMany(i => fds.Holders(OpenFileKind.Socket, i)).Select(h => h.Pid).Distinct().Order().ToList()
             : []);
         var reached = new List<int>();
         var seen = new HashSet<int>(starts);
@@ -38,14 +40,29 @@ public static class DataPathWalk
         while (queue.TryDequeue(out var pid) && reached.Count < MaxProcesses)
         {
             reached.Add(pid);
-            foreach (var file in fds.FilesOf(pid).Where(f => f.Fd != StandardError))
+            foreach (var file in fds.FilesOf(pid))
             {
-                foreach (var (other, fd) in Ends(file, fds, unix, tcp))
+                if (file.Fd == StandardError)
                 {
-                    if (fd != StandardError && seen.Add(other))
-                    {
-                        queue.Enqueue(other);
-                    }
+                    continue;
+                }
+
+                Visit(fds.Holders(file.Kind, file.Inode));
+                if (file.Kind == OpenFileKind.Socket && PeerOf(file.Inode, unix, tcp) is { } peer)
+                {
+                    Visit(fds.Holders(OpenFileKind.Socket, peer));
+                }
+            }
+        }
+
+        // loops, not queries: a walk visits every descriptor of every process it reaches
+        void Visit(IReadOnlyList<(int Pid, int Fd)> ends)
+        {
+            foreach (var (other, fd) in ends)
+            {
+                if (fd != StandardError && seen.Add(other))
+                {
+                    queue.Enqueue(other);
                 }
             }
         }
@@ -56,7 +73,7 @@ public static class DataPathWalk
         {
             var owner = new SocketOwner(pid, ProcSocketOwners.CommOf(pid, procRoot) ?? "?");
             processes.Add(owner);
-            foreach (var file in fds.FilesOf(pid).Where(f => f.Kind == FdKind.Socket))
+            foreach (var file in fds.FilesOf(pid).Where(f => f.Kind == OpenFileKind.Socket))
             {
                 owners.TryAdd(file.Inode, owner);
             }
@@ -87,29 +104,35 @@ public static class DataPathWalk
         return new PathGraph(alive, processes, links, snapshot.Sockets.Count);
     }
 
-    private static IEnumerable<(int Pid, int Fd)> Ends(OpenFile file, FdTable fds, IReadOnlyDictionary<ulong, UnixSocket> unix, TcpTable tcp)
+    /// <summary>The socket at the other end: a unix socket's peer, or a loopback TCP connection's.</summary>
+    private static ulong? PeerOf(ulong inode, IReadOnlyDictionary<ulong, UnixSocket> unix, TcpTable tcp) =>
+        unix.TryGetValue(inode, out var u) && u.Peer != 0 ? u.Peer : tcp.PeerOf(inode);
+
+    /// <summary>Whether processes of the path other than the first hold the object (stderr aside): a self-pipe does not join two hops.</summary>
+    private static bool JoinsProcesses(IReadOnlyList<(int Pid, int Fd)> holders, HashSet<int> reached)
     {
-        foreach (var end in fds.Holders(file.Kind, file.Inode))
+        var first = 0;
+        foreach (var (pid, fd) in holders)
         {
-            yield return end;
-        }
-
-        if (file.Kind != FdKind.Socket)
-        {
-            yield break;
-        }
-
-        var peer = unix.TryGetValue(file.Inode, out var u) && u.Peer != 0 ? u.Peer : tcp.PeerOf(file.Inode);
-        if (peer is { } p)
-        {
-            foreach (var end in fds.Holders(FdKind.Socket, p))
+            if (fd == StandardError || !reached.Contains(pid))
             {
-                yield return end;
+                continue;
+            }
+
+            if (first == 0)
+            {
+                first = pid;
+            }
+            else if (pid != first)
+            {
+                return true;
             }
         }
+
+        return false;
     }
 
-    private static List<int> HoldersIn(FdTable fds, FdKind kind, ulong inode, HashSet<int> reached) =>
+    private static List<int> HoldersIn(FdTable fds, OpenFileKind kind, ulong inode, HashSet<int> reached) =>
         fds.Holders(kind, inode).Where(h => h.Fd != StandardError && reached.Contains(h.Pid)).Select(h => h.Pid).Distinct().ToList();
 
     private static IEnumerable<PathLink> PipeLinks(PathWalk walk, HashSet<int> reached, string procRoot)
@@ -117,13 +140,14 @@ public static class DataPathWalk
         var done = new HashSet<ulong>();
         foreach (var pid in walk.Reached)
         {
-            foreach (var file in walk.Fds.FilesOf(pid).Where(f => f.Kind != FdKind.Socket && f.Fd != StandardError && done.Add(f.Inode)))
+            foreach (var file in walk.Fds.FilesOf(pid))
             {
-                var ends = walk.Fds.Holders(file.Kind, file.Inode).Where(h => h.Fd != StandardError && reached.Contains(h.Pid)).ToList();
-                if (ends.Select(e => e.Pid).Distinct().Count() < 2)
+                if (file.Kind == OpenFileKind.Socket || file.Fd == StandardError || !JoinsProcesses(walk.Fds.Holders(file.Kind, file.Inode), reached) || !done.Add(file.Inode))
                 {
                     continue; // a pipe within one process (a self-pipe) or with an end outside the path
                 }
+
+                var ends = walk.Fds.Holders(file.Kind, file.Inode).Where(h => h.Fd != StandardError && reached.Contains(h.Pid)).ToList();
 
                 var access = ends.Select(e => (e.Pid, e.Fd, Access: ProcessReader.AccessOf(e.Pid, e.Fd, procRoot))).ToList();
                 var writers = access.Where(a => a.Access.Writes).Select(a => a.Pid).Distinct().ToList();
@@ -137,8 +161,8 @@ public static class DataPathWalk
                 var (queued, capacity) = fill ?? (0, 0);
                 yield return new PathLink
                 {
-                    Channel = $"{(file.Kind == FdKind.Fifo ? "fifo" : "pipe")}:[{file.Inode}]",
-                    Kind = file.Kind == FdKind.Fifo ? ChannelKind.Fifo : ChannelKind.Pipe,
+                    Channel = $"{(file.Kind == OpenFileKind.Fifo ? "fifo" : "pipe")}:[{file.Inode}]",
+                    Kind = file.Kind == OpenFileKind.Fifo ? ChannelKind.Fifo : ChannelKind.Pipe,
                     Writers = writers,
                     Readers = readers,
                     Queued = queued,
@@ -154,17 +178,17 @@ public static class DataPathWalk
         var done = new HashSet<ulong>();
         foreach (var pid in walk.Reached)
         {
-            foreach (var file in walk.Fds.FilesOf(pid).Where(f => f.Kind == FdKind.Socket && f.Fd != StandardError && done.Add(f.Inode)))
+            foreach (var file in walk.Fds.FilesOf(pid).Where(f => f.Kind == OpenFileKind.Socket && f.Fd != StandardError && done.Add(f.Inode)))
             {
                 // each direction once, from the end that writes it; the first holder speaks for the socket
                 if (!walk.Unix.TryGetValue(file.Inode, out var from) || from.Peer == 0 || !walk.Unix.TryGetValue(from.Peer, out var to) ||
-                    walk.Fds.Holders(FdKind.Socket, file.Inode).FirstOrDefault(h => reached.Contains(h.Pid)).Pid != pid)
+                    walk.Fds.Holders(OpenFileKind.Socket, file.Inode).FirstOrDefault(h => reached.Contains(h.Pid)).Pid != pid)
                 {
                     continue;
                 }
 
-                var writers = HoldersIn(walk.Fds, FdKind.Socket, file.Inode, reached);
-                var readers = HoldersIn(walk.Fds, FdKind.Socket, from.Peer, reached);
+                var writers = HoldersIn(walk.Fds, OpenFileKind.Socket, file.Inode, reached);
+                var readers = HoldersIn(walk.Fds, OpenFileKind.Socket, from.Peer, reached);
                 if (readers.Count == 0 || writers.Union(readers).Count() < 2)
                 {
                     continue;
@@ -189,7 +213,7 @@ public static class DataPathWalk
         var byInode = snapshot.Sockets.Where(s => s.Inode != 0).GroupBy(s => s.Inode).ToDictionary(g => g.Key, g => g.First());
         foreach (var s in snapshot.Sockets.Where(s => s.IsConnected && s.Inode != 0))
         {
-            var writers = HoldersIn(walk.Fds, FdKind.Socket, s.Inode, reached);
+            var writers = HoldersIn(walk.Fds, OpenFileKind.Socket, s.Inode, reached);
             if (writers.Count == 0)
             {
                 continue;
@@ -205,7 +229,7 @@ public static class DataPathWalk
                     Channel = s.Endpoints.ToString(),
                     Kind = ChannelKind.Tcp,
                     Writers = writers,
-                    Readers = HoldersIn(walk.Fds, FdKind.Socket, peerInode, reached),
+                    Readers = HoldersIn(walk.Fds, OpenFileKind.Socket, peerInode, reached),
                     Queued = (ulong)s.Unsent + s.Unacked + peer.Unread,
                     Full = full,
                     Detail = detail,

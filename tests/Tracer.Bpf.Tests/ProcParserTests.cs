@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using Tracer.Analysis.DataPath;
+using Tracer.Interop.Events;
 using Tracer.Bpf.Paths;
 
 namespace Tracer.Bpf.Tests;
@@ -105,9 +106,9 @@ public sealed class ProcParserTests
     }
 
     [Theory]
-    [InlineData("pipe:[1301003]", FdKind.Pipe, 1301003UL)]
-    [InlineData("socket:[42]", FdKind.Socket, 42UL)]
-    public void FdTargetsOfPipesAndSocketsAreClassifiedByTheirInode(string target, FdKind kind, ulong inode) =>
+    [InlineData("pipe:[1301003]", OpenFileKind.Pipe, 1301003UL)]
+    [InlineData("socket:[42]", OpenFileKind.Socket, 42UL)]
+    public void FdTargetsOfPipesAndSocketsAreClassifiedByTheirInode(string target, OpenFileKind kind, ulong inode) =>
         Assert.Equal(new OpenFile(0, kind, inode), FdTable.Classify("/nonexistent", Encoding.ASCII.GetBytes(target)));
 
     [Theory]
@@ -129,7 +130,7 @@ public sealed class ProcParserTests
             Run("mkfifo", fifo);
             var inode = ulong.Parse(Run("stat", "-c", "%i", fifo), CultureInfo.InvariantCulture);
 
-            Assert.Equal(new OpenFile(0, FdKind.Fifo, inode), FdTable.Classify(fifo, Encoding.UTF8.GetBytes(fifo)));
+            Assert.Equal(new OpenFile(0, OpenFileKind.Fifo, inode), FdTable.Classify(fifo, Encoding.UTF8.GetBytes(fifo)));
         }
         finally
         {

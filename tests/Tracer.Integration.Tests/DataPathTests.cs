@@ -34,8 +34,8 @@ public sealed class DataPathTests(ITestOutputHelper output)
         var verdict = snapshot.Stdout.Split('\n').Single(l => l.StartsWith("verdict: STUCK — ", StringComparison.Ordinal));
         Assert.Matches($@"\b({string.Join('|', stopped)}) is stopped by a signal \(SIGSTOP/SIGTSTP\)$", verdict);
         Assert.Contains("data path: ", snapshot.Stdout, StringComparison.Ordinal);
-        // the issue asks for 1 s; the JIT-compiled binary here takes 0.9–1.15 s under the test host's load
-        Assert.InRange(elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(1.5));
+        // the verdict within 1 s, start-up of the JIT-compiled binary included
+        Assert.InRange(elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(1));
 
         // the hops between: from a running rsync (or the stopped rsync itself), through links, to the stopped process
         var hops = snapshot.Stdout.Split('\n').SkipWhile(l => !l.StartsWith("data path: ", StringComparison.Ordinal)).Skip(1).TakeWhile(l => !l.StartsWith("  ok ", StringComparison.Ordinal) && l.Length > 0).ToList();

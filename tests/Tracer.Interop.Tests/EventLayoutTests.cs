@@ -23,6 +23,7 @@ public sealed class EventLayoutTests
         { "slab", "slab_oom_event", typeof(SlabOomEvent) },
         { "tcpsnap", "tcp_socket_snapshot", typeof(TcpSocketSnapshot) },
         { "resets", "reset_event", typeof(ResetEvent) },
+        { "fdscan", "open_file_record", typeof(OpenFileRecord) },
     };
 
     [Theory]

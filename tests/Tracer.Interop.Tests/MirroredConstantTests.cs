@@ -42,6 +42,7 @@ public sealed class MirroredConstantTests
         { "slab", "slab_cache_key_kind", typeof(SlabCacheKeyKind), "SLAB_KEY_" },
         { "resets", "reset_event_kind", typeof(ResetEventKind), "RESET_EV_" },
         { "resets", "tracer_rst_reason", typeof(RstReason), "RST_REASON_" },
+        { "fdscan", "open_file_kind", typeof(OpenFileKind), "OPEN_FILE_" },
     };
 
     /// <summary>Kernel enums the C# side reads values of; the kernel's may name more than C# reads.</summary>

@@ -4,13 +4,27 @@ namespace Tracer.Analysis.DataPath;
 
 /// <summary>
 /// The live half of the data-path verdict: a held or waiting path is called moving only once the
-/// bytes its TCP connections acknowledged or received grow between two looks; an idle path needs no watch.
+/// bytes the transfer's TCP connections acknowledged or received grow between two looks; an idle
+/// path needs no watch. The transfer's connections are those on the verdict's chain, else those
+/// with bytes queued, else every connection of the path: a connection the walk reached through a
+/// side channel (a log pipe to a supervisor) does not make a stuck transfer look like it moves.
 /// </summary>
-public sealed class PathConfirmation(PathVerdict verdict)
+public sealed class PathConfirmation
 {
+    private readonly HashSet<ulong> watched;
     private Dictionary<ulong, ulong>? baseline;
 
-    public PathVerdict Verdict { get; } = verdict ?? throw new ArgumentNullException(nameof(verdict));
+    public PathConfirmation(PathGraph graph, PathVerdict verdict)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        Verdict = verdict ?? throw new ArgumentNullException(nameof(verdict));
+        var tcp = graph.Links.Where(l => l.Kind == ChannelKind.Tcp).ToList();
+        var onChain = verdict.Chain.Select(h => h.Link).OfType<PathLink>().Where(l => l.Kind == ChannelKind.Tcp).ToList();
+        var carrying = tcp.Where(l => l.Queued > 0).ToList();
+        watched = (onChain.Count > 0 ? onChain : carrying.Count > 0 ? carrying : tcp).SelectMany(l => l.Cookies).ToHashSet();
+    }
+
+    public PathVerdict Verdict { get; }
 
     /// <summary>Bytes moved on the path since the first look.</summary>
     public bool Moved { get; private set; }
@@ -31,7 +45,7 @@ public sealed class PathConfirmation(PathVerdict verdict)
             return;
         }
 
-        Moved |= bytesByCookie.Any(c => baseline.TryGetValue(c.Key, out var before) && c.Value > before);
+        Moved |= bytesByCookie.Any(c => watched.Contains(c.Key) && baseline.TryGetValue(c.Key, out var before) && c.Value > before);
     }
 
     /// <summary>The closing sentence about the path, or null when it adds nothing to the connections' verdict (idle).</summary>

@@ -1,41 +1,88 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.Extensions.Logging;
+using Tracer.Bpf.Attach;
+using Tracer.Interop;
+using Tracer.Interop.Events;
 
 namespace Tracer.Bpf.Paths;
 
-/// <summary>What an open file is, as far as the data path cares.</summary>
-public enum FdKind : byte
-{
-    Pipe = 0,
-    Fifo = 1,
-    Socket = 2,
-}
-
 /// <summary>A pipe, FIFO or socket a process holds at <see cref="Fd"/>; <see cref="Inode"/> identifies the object.</summary>
-public readonly record struct OpenFile(int Fd, FdKind Kind, ulong Inode);
+public readonly record struct OpenFile(int Fd, OpenFileKind Kind, ulong Inode);
 
 /// <summary>
-/// Every process's pipes, FIFOs and sockets, from /proc/PID/fd links (<c>pipe:[INODE]</c>,
-/// <c>socket:[INODE]</c>, a path that stats as a FIFO), indexed both ways: by process, and by
-/// object to every (process, fd) holding it. Also each process's parent, from /proc/PID/stat.
+/// Every process's pipes, FIFOs and sockets, indexed both ways: by process, and by object to every
+/// (process, fd) holding it; also each process's parent. Read in one pass of the task_file iterator
+/// (bpf/fdscan.bpf.c), or, where the kernel refuses it, from /proc/PID/fd links (<c>pipe:[INODE]</c>,
+/// <c>socket:[INODE]</c>, a path that stats as a FIFO) and /proc/PID/stat: a readlink per descriptor.
 /// </summary>
 public sealed class FdTable
 {
     private static readonly List<(int Pid, int Fd)> None = [];
     private readonly Dictionary<int, List<OpenFile>> byPid = [];
-    private readonly Dictionary<(FdKind, ulong), List<(int Pid, int Fd)>> holders = [];
+    private readonly Dictionary<(OpenFileKind, ulong), List<(int Pid, int Fd)>> holders = [];
     private readonly Dictionary<int, int> parents = [];
+
+    public const string ObjectName = "fdscan";
+    public const string ProgramName = "scan_files";
 
     public string ProcRoot { get; }
 
-    private FdTable(string procRoot) => ProcRoot = procRoot;
+    /// <summary>How the table was read: "task_file iterator" or "/proc".</summary>
+    public string Method { get; }
 
-    public IReadOnlyCollection<int> Pids => byPid.Keys;
+    private FdTable(string procRoot, string method) => (ProcRoot, Method) = (procRoot, method);
 
+    /// <summary>The table from the task_file iterator, or from /proc when the kernel refuses the iterator.</summary>
+    public static FdTable Read(BpfSettings settings, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(logger);
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            using var obj = BpfObject.Open(ObjectName, EmbeddedObjects.Read(ObjectName), settings.BtfPath);
+            obj.Load();
+            using var link = obj.Program(ProgramName).Attach();
+            var loadTime = clock.Elapsed;
+            var bytes = BpfIterator.ReadAll(link);
+            var readTime = clock.Elapsed - loadTime;
+            var table = FromRecords(MemoryMarshal.Cast<byte, OpenFileRecord>(bytes));
+            logger.LogDebug("fdscan: loaded in {Load} ms, iterated in {Read} ms, {Bytes} bytes, indexed in {Index} ms", loadTime.TotalMilliseconds, readTime.TotalMilliseconds, bytes.Length, (clock.Elapsed - loadTime - readTime).TotalMilliseconds);
+            return table;
+        }
+        catch (BpfException e)
+        {
+            logger.LogDebug("fdscan: the task_file iterator is refused ({Reason}); reading /proc/PID/fd instead", e.Message);
+            return Scan();
+        }
+    }
+
+    /// <summary>The table from the task_file iterator's records.</summary>
+    public static FdTable FromRecords(ReadOnlySpan<OpenFileRecord> records)
+    {
+        var table = new FdTable("/proc", "task_file iterator");
+        table.holders.EnsureCapacity(records.Length);
+        foreach (ref readonly var r in records)
+        {
+            var pid = (int)r.tgid;
+            if (!table.byPid.TryGetValue(pid, out var files))
+            {
+                table.byPid[pid] = files = [];
+                table.parents[pid] = (int)r.ppid;
+            }
+
+            table.Hold(pid, files, new OpenFile((int)r.fd, (OpenFileKind)r.kind, r.inode));
+        }
+
+        return table;
+    }
+
+    /// <summary>The table from /proc/PID/fd links.</summary>
     public static FdTable Scan(string procRoot = "/proc")
     {
-        var table = new FdTable(procRoot);
+        var table = new FdTable(procRoot, "/proc");
         foreach (var dir in Directory.EnumerateDirectories(procRoot))
         {
             if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
@@ -50,7 +97,7 @@ public sealed class FdTable
     public IReadOnlyList<OpenFile> FilesOf(int pid) => byPid.TryGetValue(pid, out var files) ? files : [];
 
     /// <summary>Every (process, fd) holding the object.</summary>
-    public IReadOnlyList<(int Pid, int Fd)> Holders(FdKind kind, ulong inode) => holders.TryGetValue((kind, inode), out var list) ? list : None;
+    public IReadOnlyList<(int Pid, int Fd)> Holders(OpenFileKind kind, ulong inode) => holders.TryGetValue((kind, inode), out var list) ? list : None;
 
     public int ParentOf(int pid) => parents.GetValueOrDefault(pid);
 
@@ -135,17 +182,17 @@ public sealed class FdTable
     {
         if (Inode(target, "pipe:["u8) is { } pipe)
         {
-            return new OpenFile(0, FdKind.Pipe, pipe);
+            return new OpenFile(0, OpenFileKind.Pipe, pipe);
         }
 
         if (Inode(target, "socket:["u8) is { } socket)
         {
-            return new OpenFile(0, FdKind.Socket, socket);
+            return new OpenFile(0, OpenFileKind.Socket, socket);
         }
 
         // a named FIFO shows as its path: only a stat tells it from a file
         return target.Length > 0 && target[0] == (byte)'/' && !target.StartsWith("/dev/"u8) && FifoInode(link) is { } fifo
-            ? new OpenFile(0, FdKind.Fifo, fifo)
+            ? new OpenFile(0, OpenFileKind.Fifo, fifo)
             : null;
     }
 

@@ -34,27 +34,8 @@ public static class TcpSnapshotReader
     /// <summary>One pass over the sockets with <paramref name="port"/> (when given) and, when <paramref name="byInode"/>, held by <paramref name="processes"/>.</summary>
     public static TcpSnapshot Take(BpfSettings settings, ushort? port, TargetProcesses processes, bool byInode, ILogger logger)
     {
-        ArgumentNullException.ThrowIfNull(settings);
-        ArgumentNullException.ThrowIfNull(processes);
-        var clock = Stopwatch.StartNew();
-        using var obj = BpfObject.Open(ObjectName, EmbeddedObjects.Read(ObjectName), settings.BtfPath);
-        obj.SetConstant("filter_port", port ?? 0);
-        obj.SetConstant("filter_inodes", byInode ? (byte)1 : (byte)0);
-        var inodes = obj.Map("target_inodes");
-        inodes.MaxEntries = (uint)Math.Max(1, processes.OwnerByInode.Count);
-        obj.Load();
-        foreach (var inode in processes.OwnerByInode.Keys)
-        {
-            inodes.Update(inode, (byte)1);
-        }
-
-        using var link = obj.Program(ProgramName).Attach();
-        var loadTime = clock.Elapsed;
-        clock.Restart();
-        var bytes = BpfIterator.ReadAll(link);
-        var readTime = clock.Elapsed;
-        logger.LogDebug("tcpsnap: loaded in {Load} ms, iterated in {Read} ms, {Bytes} bytes", loadTime.TotalMilliseconds, readTime.TotalMilliseconds, bytes.Length);
-        return Decode(bytes, processes.OwnerByInode) with { LoadTime = loadTime, ReadTime = readTime };
+        using var iterator = TcpSnapshotIterator.Load(settings, port, processes, byInode, logger);
+        return iterator.Take();
     }
 
     /// <summary>Decodes the iterator's output; owners come from the target's /proc scan, else from a scan of all processes.</summary>
@@ -138,4 +119,64 @@ public static class TcpSnapshotReader
     }
 
     private static ulong JiffiesToNs(uint jiffies, int hz) => jiffies * 1_000_000_000UL / (ulong)hz;
+}
+
+/// <summary>
+/// The tcp iterator loaded once with the target's filters, to be run again: a watch that looks at
+/// the same sockets every half second pays for the object's load (BTF, verifier) once.
+/// </summary>
+public sealed class TcpSnapshotIterator : IDisposable
+{
+    private readonly BpfObject obj;
+    private readonly BpfLink link;
+    private readonly IReadOnlyDictionary<ulong, SocketOwner> owners;
+    private readonly TimeSpan loadTime;
+    private readonly ILogger logger;
+
+    private TcpSnapshotIterator(BpfObject obj, BpfLink link, IReadOnlyDictionary<ulong, SocketOwner> owners, TimeSpan loadTime, ILogger logger) =>
+        (this.obj, this.link, this.owners, this.loadTime, this.logger) = (obj, link, owners, loadTime, logger);
+
+    /// <summary>Loads the iterator over the sockets with <paramref name="port"/> (when given) and, when <paramref name="byInode"/>, held by <paramref name="processes"/>.</summary>
+    public static TcpSnapshotIterator Load(BpfSettings settings, ushort? port, TargetProcesses processes, bool byInode, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(processes);
+        var clock = Stopwatch.StartNew();
+        var obj = BpfObject.Open(TcpSnapshotReader.ObjectName, EmbeddedObjects.Read(TcpSnapshotReader.ObjectName), settings.BtfPath);
+        try
+        {
+            obj.SetConstant("filter_port", port ?? 0);
+            obj.SetConstant("filter_inodes", byInode ? (byte)1 : (byte)0);
+            var inodes = obj.Map("target_inodes");
+            inodes.MaxEntries = (uint)Math.Max(1, processes.OwnerByInode.Count);
+            obj.Load();
+            foreach (var inode in processes.OwnerByInode.Keys)
+            {
+                inodes.Update(inode, (byte)1);
+            }
+
+            return new TcpSnapshotIterator(obj, obj.Program(TcpSnapshotReader.ProgramName).Attach(), processes.OwnerByInode, clock.Elapsed, logger);
+        }
+        catch
+        {
+            obj.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>One pass of the iterator; the load time is reported with the first.</summary>
+    public TcpSnapshot Take()
+    {
+        var clock = Stopwatch.StartNew();
+        var bytes = BpfIterator.ReadAll(link);
+        var readTime = clock.Elapsed;
+        logger.LogDebug("tcpsnap: loaded in {Load} ms, iterated in {Read} ms, {Bytes} bytes", loadTime.TotalMilliseconds, readTime.TotalMilliseconds, bytes.Length);
+        return TcpSnapshotReader.Decode(bytes, owners) with { LoadTime = loadTime, ReadTime = readTime };
+    }
+
+    public void Dispose()
+    {
+        link.Dispose();
+        obj.Dispose();
+    }
 }

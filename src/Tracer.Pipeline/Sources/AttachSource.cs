@@ -26,6 +26,7 @@ public sealed class AttachSource(AttachSnapshot snapshot, SnapshotOutcome outcom
     private bool seeded;
     private TcpWindowTracer? live;
     private TcpSampleHandler? forward;
+    private TcpSnapshotIterator? pathLook;
     private long liveSince;
 
     public ulong NowNs => Clock.MonotonicNowNsUnsigned;
@@ -82,7 +83,11 @@ public sealed class AttachSource(AttachSnapshot snapshot, SnapshotOutcome outcom
 
     public LoadState Load(ulong samples) => live?.Load(samples) ?? LoadState.Empty with { Samples = samples };
 
-    public void Dispose() => live?.Dispose();
+    public void Dispose()
+    {
+        live?.Dispose();
+        pathLook?.Dispose();
+    }
 
     private void Seed(TcpSampleHandler onSample)
     {
@@ -111,7 +116,8 @@ public sealed class AttachSource(AttachSnapshot snapshot, SnapshotOutcome outcom
         }
 
         nextPathLook = Environment.TickCount64 + (long)PathLookInterval.TotalMilliseconds;
-        path.Observe(BytesMoved(TcpSnapshotReader.Take(settings, snapshot.Target.ByProcess ? snapshot.Target.Port : null, snapshot.Path!.Reached, byInode: true, logger)));
+        pathLook ??= TcpSnapshotIterator.Load(settings, snapshot.Target.ByProcess ? snapshot.Target.Port : null, snapshot.Path!.Reached, byInode: true, logger);
+        path.Observe(BytesMoved(pathLook.Take()));
     }
 
     private static Dictionary<ulong, ulong> BytesMoved(TcpSnapshot tcp)

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Tracer.Analysis.Overhead;
 using Tracer.Analysis.Tcp;
 using Tracer.Bpf;
+using Tracer.Bpf.Paths;
 using Tracer.Bpf.Snapshot;
 using Tracer.Bpf.Tcp;
 using Tracer.Interop;
@@ -48,7 +49,7 @@ public sealed class SnapshotSeededSource : ITcpSampleSource
         var filter = options.Filter;
         var target = new SnapshotTarget(filter.Pid, filter.Comm, filter.Port);
         var processes = target.Resolve();
-        var walk = DataPathWalk.Walk(target.ByProcess ? processes.Processes.Select(p => p.Pid).ToList() : null, target.Port);
+        var walk = DataPathWalk.Walk(target.ByProcess ? processes.Processes.Select(p => p.Pid).ToList() : null, target.Port, FdTable.Read(settings, logger));
         TcpSnapshot? snapshot = null;
         try
         {
