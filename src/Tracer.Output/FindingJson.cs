@@ -38,12 +38,24 @@ public static class FindingJson
             EndpointJson.Write(w, c.Endpoints);
             w.WriteBoolean("possibly_incomplete", c.LostSamples > 0);
             w.WriteNumber("lost_samples", c.LostSamples);
-            if (c.Container.ContainerId is { } container)
+            Container(c.Container);
+        }
+
+        public void Process(in ProcessIdentity p)
+        {
+            w.WriteNumber("pid", p.Pid);
+            w.WriteString("comm", p.Comm ?? string.Empty);
+            Container(p.Container);
+        }
+
+        private void Container(ContainerIdentity identity)
+        {
+            if (identity.ContainerId is { } container)
             {
                 w.WriteString("container_id", container);
             }
 
-            if (c.Container.PodUid is { } pod)
+            if (identity.PodUid is { } pod)
             {
                 w.WriteString("k8s_pod_uid", pod);
             }

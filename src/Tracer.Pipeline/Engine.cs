@@ -240,7 +240,7 @@ public sealed class Engine(EngineOptions options, IFindingSink sink, ILogger log
 
     /// <summary>
     /// Counts the stuck verdicts on their way to the sinks (they decide a command's exit status)
-    /// and names the container and pod of each connection finding's owner.
+    /// and names the container and pod of each finding's owner (a connection's, a leak's main allocator).
     /// </summary>
     private sealed class Tally(IFindingSink sink, Func<int, ContainerIdentity>? containerOf) : IFindingSink
     {
@@ -253,9 +253,9 @@ public sealed class Engine(EngineOptions options, IFindingSink sink, ILogger log
                 Stuck++;
             }
 
-            if (containerOf is not null && finding is ConnectionFinding { Pid: > 0 } owned && containerOf(owned.Pid) is { IsKnown: true } container)
+            if (containerOf is not null && finding.OwnerPid > 0 && containerOf(finding.OwnerPid) is { IsKnown: true } container)
             {
-                finding = owned with { Container = container };
+                finding = finding with { Container = container };
             }
 
             sink.Emit(finding);

@@ -52,28 +52,32 @@ internal sealed class OtlpFields : IFindingFields
         attributes.Add(new(NetworkPeerAddress, c.Endpoints.Peer.ToString()));
         attributes.Add(new(NetworkPeerPort, (long)c.Endpoints.PeerPort));
         attributes.Add(new(TcpCookie, Int(c.Cookie)));
-        if (c.Pid > 0)
-        {
-            attributes.Add(new(ProcessPid, (long)c.Pid));
-            if (executables.Of(c.Pid, c.Comm) is { } executable)
-            {
-                attributes.Add(new(ProcessExecutableName, executable));
-            }
-
-            attributes.Add(new(ProcessCommand, c.Comm));
-        }
-
+        Process(new ProcessIdentity(c.Pid, c.Comm, c.Container));
         if (c.LostSamples > 0)
         {
             attributes.Add(new(FindingLostSamples, Int(c.LostSamples)));
         }
+    }
 
-        if (c.Container.ContainerId is { } container)
+    public void Process(in ProcessIdentity p)
+    {
+        if (p.Pid > 0)
+        {
+            attributes.Add(new(ProcessPid, (long)p.Pid));
+            if (executables.Of(p.Pid, p.Comm) is { } executable)
+            {
+                attributes.Add(new(ProcessExecutableName, executable));
+            }
+
+            attributes.Add(new(ProcessCommand, p.Comm));
+        }
+
+        if (p.Container.ContainerId is { } container)
         {
             attributes.Add(new(ContainerId, container));
         }
 
-        if (c.Container.PodUid is { } pod)
+        if (p.Container.PodUid is { } pod)
         {
             attributes.Add(new(K8sPodUid, pod));
         }

@@ -10,6 +10,9 @@ namespace Tracer.Analysis.Tests;
 internal static class FindingExamples
 {
     private static readonly StackShare Stack = new("__sys_socket → sock_alloc_inode", ["__sys_socket", "sock_alloc_inode"], 180_000, 180_000 * 624, [("hrrb", 120_000L)]);
+
+    private static readonly ProcessIdentity Leaker = new(4242, "hrrb", default);
+
     private static readonly ListenerInfo Server = new(1001, System.Net.Sockets.AddressFamily.InterNetworkV6, 80, 100, "nginx", "nginx: master process", 5, 0xffff8881);
     private static readonly ListenerInfo Ghost = new(1002, System.Net.Sockets.AddressFamily.InterNetworkV6, 80, 4242, "nginx", "nginx -t", 7, 0xffff8881);
     private static readonly RstReason RstReasonExample = RstReason.TcpFlags;
@@ -23,8 +26,8 @@ internal static class FindingExamples
         new ZeroWindowEndFinding(9, 7, 4711, "rsync", Samples.Endpoints, Episode, 4096),
         new ZeroWindowOpenFinding(9, 7, 4711, "rsync", Samples.Endpoints, Episode, true, TrackingEnd.EndOfTrace),
         new StuckFinding(9, 7, 4711, "rsync", Samples.Endpoints, 5, 4, false, 1253278418, 1708927328, 4212361596, 4212361596, 13831, 7, 13831UL << 7, 392827, 3_840_000_000, -455648910, IgnoreCause.Wl1Wrapped),
-        new SlabGrowthFinding(9, "sock_inode_cache", 1_000_000_000, 50, 50 * 624, NetSource.Kernel, 60, 10, 48, 25_842_956, 40, [Stack], 2),
-        new SlabLeakSuspectFinding(9, "sock_inode_cache", 15_000_000_000, 750, 750 * 624, 7_000_000_000, 470, [Stack]),
+        new SlabGrowthFinding(9, "sock_inode_cache", 1_000_000_000, 50, 50 * 624, NetSource.Kernel, 60, 10, 48, 25_842_956, 40, [Stack], 2) { Allocator = Leaker },
+        new SlabLeakSuspectFinding(9, "sock_inode_cache", 15_000_000_000, 750, 750 * 624, 7_000_000_000, 470, [Stack]) { Allocator = Leaker },
         new SlabOomFinding(9, 23713, "nginx", 33, 1UL << 30, 23254, "apache2", 25_842_956, [new CacheSize("sock_inode_cache", 1000, 624_000)], ["sock_inode_cache"]),
         new OverheadStepFinding(9, DetailLevel.Full, DetailLevel.Verdict, 25_000, 3, 20_000),
         new OverheadStepFinding(9, DetailLevel.Verdict, DetailLevel.Full, 100, 0, 20_000),
@@ -49,6 +52,8 @@ internal static class FindingExamples
         public List<FindingField> Fields { get; } = [];
 
         public void Connection(in ConnectionIdentity connection) => Fields.Add(new FindingField("cookie", "tracer.tcp.cookie"));
+
+        public void Process(in ProcessIdentity process) => Fields.Add(new FindingField("pid", "process.pid"));
 
         public void Add(FindingField field, long value) => Fields.Add(field);
 

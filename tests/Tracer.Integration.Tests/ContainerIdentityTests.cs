@@ -7,9 +7,9 @@ using Xunit.Abstractions;
 namespace Tracer.Integration.Tests;
 
 /// <summary>
-/// Findings name the container and pod of a connection's owner: a cgroup v2 hierarchy shaped the
-/// way kubelet (systemd driver) and containerd name it, and a process moved into it that stalls a
-/// connection.
+/// Findings name the container and pod of a connection's owner and of a leak's main allocator: a
+/// cgroup v2 hierarchy shaped the way kubelet (systemd driver) and containerd name it, and a
+/// process moved into it that stalls a connection, another that leaks sockets.
 /// </summary>
 public sealed class ContainerIdentityTests(ITestOutputHelper output)
 {
@@ -33,14 +33,11 @@ public sealed class ContainerIdentityTests(ITestOutputHelper output)
     [KernelFact]
     public void AStalledConnectionsFindingsNameItsContainerAndPod()
     {
-        var root = KernelFs.Cgroup2Root ?? throw new Xunit.Sdk.XunitException("no cgroup v2 hierarchy is mounted");
-        var pod = Path.Combine(root, "kubepods.slice", "kubepods-besteffort.slice", $"kubepods-besteffort-pod{PodUid.Replace('-', '_')}.slice");
-        var scope = Path.Combine(pod, $"cri-containerd-{ContainerId}.scope");
-        Directory.CreateDirectory(scope);
+        using var container = new ContainerCgroup();
         using var loopback = new Loopback();
         using var tracer = new RunTracerProcess(null, "tcp", "--json", "--port", loopback.Port.ToString(CultureInfo.InvariantCulture), "--duration", "6");
         var start = new ProcessStartInfo("perl") { RedirectStandardInput = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { "-e", Staller, Path.Combine(scope, "cgroup.procs"), loopback.Port.ToString(CultureInfo.InvariantCulture) })
+        foreach (var a in new[] { "-e", Staller, container.Procs, loopback.Port.ToString(CultureInfo.InvariantCulture) })
         {
             start.ArgumentList.Add(a);
         }
@@ -66,6 +63,51 @@ public sealed class ContainerIdentityTests(ITestOutputHelper output)
         {
             staller.Kill();
             staller.WaitForExit();
+        }
+    }
+
+    [KernelFact]
+    public void ASocketLeakInsideThePodIsNamedWithItsContainerAndPod()
+    {
+        using var container = new ContainerCgroup();
+        // 15 half-second intervals of growth make a suspect; the leak grows 400 sockets a second for 12 s
+        using var tracer = BackgroundTracer.Start(["slab", "--json", "--interval", "0.5", "--duration", "16"]);
+        Assert.NotNull(tracer.WaitForLine(l => l.Contains("\"slab.growth\"", StringComparison.Ordinal), TimeSpan.FromSeconds(20)));
+        using var leak = SlabWorkload.Grow("podleak", Math.Min(4_800, SlabWorkload.MaxHeld));
+        File.AppendAllText(container.Procs, leak.Pid.ToString(CultureInfo.InvariantCulture));
+
+        var (exitCode, lines) = tracer.WaitForExit(TimeSpan.FromSeconds(40));
+        output.WriteLine(tracer.Stderr + string.Join('\n', lines.Where(l => l.Contains("leak_suspect", StringComparison.Ordinal))));
+        Assert.Equal(0, exitCode);
+
+        var findings = lines.Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(f => f.TryGetProperty("pid", out var pid) && pid.GetInt32() == leak.Pid).ToList();
+        Assert.Contains(findings, f => f.GetProperty("kind").GetString() == "slab.leak_suspect" && f.GetProperty("cache").GetString() == "sock_inode_cache");
+        Assert.All(findings, f =>
+        {
+            Assert.Equal("podleak", f.GetProperty("comm").GetString());
+            Assert.Equal(ContainerId, f.GetProperty("container_id").GetString());
+            Assert.Equal(PodUid, f.GetProperty("k8s_pod_uid").GetString());
+        });
+    }
+
+    /// <summary>A container's cgroup inside a pod's, as kubelet's systemd driver and containerd name them; removed with its parents.</summary>
+    private sealed class ContainerCgroup : IDisposable
+    {
+        private readonly string root = KernelFs.Cgroup2Root ?? throw new Xunit.Sdk.XunitException("no cgroup v2 hierarchy is mounted");
+        private readonly string scope;
+
+        public ContainerCgroup()
+        {
+            var pod = Path.Combine(root, "kubepods.slice", "kubepods-besteffort.slice", $"kubepods-besteffort-pod{PodUid.Replace('-', '_')}.slice");
+            scope = Path.Combine(pod, $"cri-containerd-{ContainerId}.scope");
+            Directory.CreateDirectory(scope);
+        }
+
+        public string Procs => Path.Combine(scope, "cgroup.procs");
+
+        public void Dispose()
+        {
             for (var dir = scope; dir != root; dir = Path.GetDirectoryName(dir)!)
             {
                 Directory.Delete(dir);

@@ -40,6 +40,12 @@ public abstract record Finding(ulong TimestampNs)
 
     public abstract string Message { get; }
 
+    /// <summary>The process the finding is about (a connection's owner, a leak's main allocator), 0 when none or unknown.</summary>
+    public virtual int OwnerPid => 0;
+
+    /// <summary>The container and pod of <see cref="OwnerPid"/>, when a live trace could read them (the engine fills it in).</summary>
+    public ContainerIdentity Container { get; init; }
+
     /// <summary>Hands every field of the finding, besides kind, severity, time and message, to <paramref name="fields"/>, in a fixed order.</summary>
     public abstract void Describe(IFindingFields fields);
 }
@@ -53,8 +59,7 @@ public abstract record ConnectionFinding(ulong TimestampNs, ulong Cookie, int Pi
     /// <summary>True when <see cref="LostSamples"/> is not 0: the finding rests on an incomplete sample stream.</summary>
     public bool PossiblyIncomplete => LostSamples > 0;
 
-    /// <summary>The owner's container and pod, when a live trace could read them (the engine fills it in).</summary>
-    public ContainerIdentity Container { get; init; }
+    public override int OwnerPid => Pid;
 
     public sealed override void Describe(IFindingFields fields)
     {
@@ -66,6 +71,9 @@ public abstract record ConnectionFinding(ulong TimestampNs, ulong Cookie, int Pi
     /// <summary>The kind's own fields, after the connection's identity.</summary>
     protected abstract void DescribeDetail(IFindingFields fields);
 }
+
+/// <summary>The process behind a finding that is not about a connection (a slab leak's main allocator), with its container and pod.</summary>
+public readonly record struct ProcessIdentity(int Pid, string Comm, ContainerIdentity Container);
 
 /// <summary>Who and what a connection finding is about; <see cref="Pid"/> 0 when the owner is unknown.</summary>
 public readonly record struct ConnectionIdentity(ulong Cookie, int Pid, string Comm, Endpoints Endpoints, ulong LostSamples, ContainerIdentity Container = default);

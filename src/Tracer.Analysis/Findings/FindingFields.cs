@@ -17,6 +17,9 @@ public interface IFindingFields
 {
     void Connection(in ConnectionIdentity connection);
 
+    /// <summary>The process a finding that is not about a connection names (pid, comm, container, pod), as a connection's owner is written.</summary>
+    void Process(in ProcessIdentity process);
+
     void Add(FindingField field, long value);
 
     void Add(FindingField field, ulong value);

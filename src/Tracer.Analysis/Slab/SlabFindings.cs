@@ -33,6 +33,11 @@ public sealed record SlabGrowthFinding(
 {
     public override FindingKind Kind => FindingKind.SlabGrowth;
 
+    /// <inheritdoc cref="SlabLeakSuspectFinding.Allocator"/>
+    public ProcessIdentity Allocator { get; init; }
+
+    public override int OwnerPid => Allocator.Pid;
+
     public override Severity Severity => Severity.Info;
 
     public double ObjectsPerSecond => NetObjects / Seconds(IntervalNs);
@@ -49,6 +54,7 @@ public sealed record SlabGrowthFinding(
     {
         ArgumentNullException.ThrowIfNull(fields);
         fields.Add(Fields.Cache, Cache);
+        fields.Process(Allocator with { Container = Container });
         fields.Add(Fields.IntervalMs, TimeSpan.FromTicks((long)(IntervalNs / 100)));
         fields.Add(Fields.NetObjects, NetObjects);
         fields.Add(Fields.NetBytes, NetBytes);
@@ -76,6 +82,11 @@ public sealed record SlabLeakSuspectFinding(
 {
     public override FindingKind Kind => FindingKind.SlabLeakSuspect;
 
+    /// <summary>The process that allocated most of the cache's sampled outstanding objects (pid 0 when none was sampled).</summary>
+    public ProcessIdentity Allocator { get; init; }
+
+    public override int OwnerPid => Allocator.Pid;
+
     public override Severity Severity => Severity.Warning;
 
     public double ObjectsPerSecond => GrowthObjects / SlabGrowthFinding.Seconds(StreakNs);
@@ -93,6 +104,7 @@ public sealed record SlabLeakSuspectFinding(
     {
         ArgumentNullException.ThrowIfNull(fields);
         fields.Add(Fields.Cache, Cache);
+        fields.Process(Allocator with { Container = Container });
         fields.Add(Fields.StreakMs, TimeSpan.FromTicks((long)(StreakNs / 100)));
         fields.Add(Fields.GrowthObjects, GrowthObjects);
         fields.Add(Fields.GrowthBytes, GrowthBytes);

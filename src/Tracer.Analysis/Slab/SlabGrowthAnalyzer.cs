@@ -75,6 +75,7 @@ public sealed class SlabGrowthAnalyzer(IFindingSink sink, SlabAnalyzerOptions? o
 
         var elapsed = interval.TimestampNs - previous.TimestampNs;
         var stacks = StacksByCache(interval);
+        var allocators = TopAllocators(interval);
         var sunreclaimDelta = interval.SUnreclaimKb - previous.SUnreclaimKb;
         var missed = (long)(interval.MissedFrees - Math.Min(interval.MissedFrees, previous.MissedFrees));
         missedFrees.Add(missed);
@@ -96,7 +97,10 @@ public sealed class SlabGrowthAnalyzer(IFindingSink sink, SlabAnalyzerOptions? o
             if (s.Net > (s.Source == NetSource.Kernel ? missed : 0))
             {
                 grown.Add(new SlabGrowthFinding(interval.TimestampNs, name, elapsed, s.Net, s.Net * (long)track.ObjectSize, s.Source,
-                    s.AllocsPerSecond, s.FreesPerSecond, s.SlabinfoDelta, interval.SUnreclaimKb, sunreclaimDelta, top, missed));
+                    s.AllocsPerSecond, s.FreesPerSecond, s.SlabinfoDelta, interval.SUnreclaimKb, sunreclaimDelta, top, missed)
+                {
+                    Allocator = allocators.GetValueOrDefault(name),
+                });
             }
 
             CheckLeak(name, track, interval, top);
@@ -183,8 +187,24 @@ public sealed class SlabGrowthAnalyzer(IFindingSink sink, SlabAnalyzerOptions? o
         var growth = track.Net.Skip(track.Net.Count - span).Sum();
         var startKb = history.Count > span ? history[^(span + 1)].SUnreclaimKb : history[0].SUnreclaimKb;
         sink.Emit(new SlabLeakSuspectFinding(interval.TimestampNs, name, streakNs, growth, growth * (long)track.ObjectSize, meanAge,
-            interval.SUnreclaimKb - startKb, top));
+            interval.SUnreclaimKb - startKb, top)
+        {
+            Allocator = TopAllocators(interval).GetValueOrDefault(name),
+        });
     }
+
+    /// <summary>Per cache, the process with the most sampled outstanding objects.</summary>
+    private static Dictionary<string, ProcessIdentity> TopAllocators(SlabInterval interval) =>
+        interval.Outstanding
+            .Where(g => g.Pid > 0)
+            .GroupBy(g => g.Cache, StringComparer.Ordinal)
+            .ToDictionary(
+                byCache => byCache.Key,
+                byCache => byCache.GroupBy(g => g.Pid)
+                    .OrderByDescending(byPid => byPid.Sum(g => (long)g.Count)).ThenBy(byPid => byPid.Key)
+                    .Select(byPid => new ProcessIdentity(byPid.Key, byPid.First().Comm, default))
+                    .First(),
+                StringComparer.Ordinal);
 
     private Dictionary<string, IReadOnlyList<StackShare>> StacksByCache(SlabInterval interval)
     {

@@ -10,10 +10,11 @@ public sealed record SlabCacheCounters(string Name, ulong ObjectSize, ulong Allo
 public sealed record SlabinfoEntry(string Name, long ActiveObjects, long ObjectSize);
 
 /// <summary>
-/// Sampled allocations not yet freed that share a cache, a folded kernel stack and a command name.
+/// Sampled allocations not yet freed that share a cache, a folded kernel stack and the allocating
+/// process (<see cref="Pid"/>, its thread group; 0 when unknown, e.g. a recording without it).
 /// Ages are measured from <see cref="OldestAllocNs"/> and <see cref="MeanAllocNs"/> (CLOCK_MONOTONIC).
 /// </summary>
-public sealed record OutstandingGroup(string Cache, string Comm, IReadOnlyList<string> Frames, int Count, ulong Bytes, ulong OldestAllocNs, ulong MeanAllocNs)
+public sealed record OutstandingGroup(string Cache, string Comm, IReadOnlyList<string> Frames, int Count, ulong Bytes, ulong OldestAllocNs, ulong MeanAllocNs, int Pid = 0)
 {
     public string Path => StackFolding.Summary(Frames);
 }

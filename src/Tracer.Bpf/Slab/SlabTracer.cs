@@ -226,7 +226,7 @@ public sealed class SlabTracer : IDisposable
 
     private List<OutstandingGroup> ReadOutstanding()
     {
-        var groups = new Dictionary<(SlabCacheKey Cache, int Stack, string Comm), (int Count, ulong Bytes, ulong Oldest, double SumAlloc)>();
+        var groups = new Dictionary<(SlabCacheKey Cache, int Stack, string Comm, uint Tgid), (int Count, ulong Bytes, ulong Oldest, double SumAlloc)>();
         Span<byte> value = stackalloc byte[Marshal.SizeOf<SlabObject>()];
         foreach (var address in outstanding.Keys<ulong>((int)options.AttributionCapacity))
         {
@@ -241,13 +241,13 @@ public sealed class SlabTracer : IDisposable
                 continue;
             }
 
-            var key = (obj.cache, obj.stack_id, Comm(obj));
+            var key = (obj.cache, obj.stack_id, Comm(obj), obj.tgid);
             var g = groups.TryGetValue(key, out var known) ? known : (Count: 0, Bytes: 0UL, Oldest: ulong.MaxValue, SumAlloc: 0.0);
             groups[key] = (g.Count + 1, g.Bytes + obj.bytes, Math.Min(g.Oldest, obj.alloc_ns), g.SumAlloc + obj.alloc_ns);
         }
 
         return groups.Select(kv => new OutstandingGroup(Describe(kv.Key.Cache).Name, kv.Key.Comm, Frames(kv.Key.Stack),
-            kv.Value.Count, kv.Value.Bytes, kv.Value.Oldest, (ulong)(kv.Value.SumAlloc / kv.Value.Count))).ToList();
+            kv.Value.Count, kv.Value.Bytes, kv.Value.Oldest, (ulong)(kv.Value.SumAlloc / kv.Value.Count), (int)kv.Key.Tgid)).ToList();
     }
 
     private unsafe (string Name, ulong ObjectSize) Describe(SlabCacheKey key)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Tracer.Analysis.Slab;
+using Tracer.Bpf.Owners;
 using Tracer.Bpf.Slab;
 using Tracer.Pipeline;
 using Tracer.Pipeline.Sources;
@@ -51,7 +52,12 @@ public static class SlabCommand
             using var source = SlabSource.Start(settings, options, SlabAttribution.Always, logger);
             var verbose = parsed.Tokens.Any(t => t.Value is "-v" or "--verbose" or "-vv");
             using var view = Views.Slab(n, parsed.GetValue(json), growthLines: verbose);
-            var engine = new EngineOptions { Housekeeping = TimeSpan.FromSeconds(seconds), SlabAnalysis = new SlabAnalyzerOptions { TopGrowth = n } };
+            var engine = new EngineOptions
+            {
+                Housekeeping = TimeSpan.FromSeconds(seconds),
+                SlabAnalysis = new SlabAnalyzerOptions { TopGrowth = n },
+                ContainerOf = pid => ProcCgroups.ContainerOf(pid),
+            };
             new Engine(engine, view.Sink, logger).Run(tcp: null, source, stop);
             return ExitCodes.Ok;
         }));

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Tracer.Analysis.Findings;
 using Tracer.Analysis.Slab;
 
 namespace Tracer.Analysis.Tests.Slab;
@@ -27,7 +28,29 @@ public sealed class SlabGrowthAnalyzerTests
         Assert.Equal("__sys_socket → sock_alloc_inode", stack.Path);
         Assert.Equal("hrrb", Assert.Single(stack.Comms).Comm);
         Assert.Contains("__sys_socket → sock_alloc_inode (hrrb", suspect.Message);
+        Assert.Equal(new ProcessIdentity(SlabIntervals.Pid, "hrrb", default), suspect.Allocator);
+        Assert.Equal(SlabIntervals.Pid, suspect.OwnerPid);
         Assert.True(analyzer.Caches.Single().Suspected);
+    }
+
+    [Fact]
+    public void TheMainAllocatorIsTheProcessWithTheMostSampledOutstandingObjects()
+    {
+        var sink = new CollectingSink();
+        var analyzer = new SlabGrowthAnalyzer(sink);
+        OutstandingGroup Group(string comm, int count, int pid) =>
+            new(SlabIntervals.Cache, comm, SlabIntervals.Frames, count, (ulong)count * SlabIntervals.ObjectSize, 1, 1, pid);
+        SlabInterval At(ulong seconds, ulong allocs, IReadOnlyList<OutstandingGroup> outstanding) => new(seconds * SlabIntervals.IntervalNs,
+            [new SlabCacheCounters(SlabIntervals.Cache, SlabIntervals.ObjectSize, allocs, 0, allocs * SlabIntervals.ObjectSize)],
+            new Dictionary<string, SlabinfoEntry>(), 20_000, outstanding, 1);
+
+        analyzer.Observe(At(1, 0, []));
+        // one process's two stacks outweigh the single larger group of another
+        analyzer.Observe(At(2, 100, [Group("sshd", 40, 77), Group("hrrb", 30, 4242), Group("hrrb", 30, 4242)]));
+
+        var growth = Assert.Single(sink.Of<SlabGrowthFinding>());
+        Assert.Equal(new ProcessIdentity(4242, "hrrb", default), growth.Allocator);
+        Assert.Equal(4242, growth.OwnerPid);
     }
 
     [Fact]

@@ -14,6 +14,7 @@ public sealed class SlabIntervals
     public const ulong ObjectSize = 832;
     public const string Cache = "sock_inode_cache";
     public const uint SampleEvery = 10;
+    public const int Pid = 4242;
     public static readonly IReadOnlyList<string> Frames = ["sock_alloc_inode", "alloc_inode", "new_inode_pseudo", "sock_alloc", "__sock_create", "__sys_socket"];
 
     private readonly List<ulong> outstanding = [];
@@ -53,7 +54,7 @@ public sealed class SlabIntervals
             : new List<OutstandingGroup>
             {
                 new(Cache, "hrrb", Frames, outstanding.Count, (ulong)outstanding.Count * ObjectSize, outstanding.Min(),
-                    (ulong)outstanding.Average(t => (double)t)),
+                    (ulong)outstanding.Average(t => (double)t), Pid),
             };
         return new SlabInterval(now,
             [new SlabCacheCounters(Cache, ObjectSize, allocs, frees, allocs * ObjectSize)],
