@@ -58,6 +58,26 @@ struct {
 	__type(value, struct closing_listener);
 } closing SEC(".maps");
 
+/* the listener an accept() or accept4() of this thread waits on, from its entry to its return */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64); /* pid_tgid */
+	__type(value, __u64); /* struct sock * */
+} accepting SEC(".maps");
+
+/* connections accept() returned per listener, until the listener closes */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64); /* struct sock * */
+	__type(value, __u32);
+} accepted SEC(".maps");
+
+/* include/uapi/linux/stat.h: a macro, not in BTF */
+#define MODE_TYPE 00170000
+#define MODE_SOCKET 0140000
+
 /*
  * Whether the RST was sent outside the task that runs: an answer to an
  * incoming segment (tcp_v4_send_reset()/tcp_v6_send_reset(), the receive path
@@ -134,6 +154,15 @@ static __always_inline int on_state(struct sock *sk, int oldstate, int newstate,
 	current_task(ev);
 	listener_identity(ev, sk);
 	ev->accept_queue = BPF_CORE_READ(sk, sk_ack_backlog);
+	{
+		__u64 key = (__u64)(unsigned long)sk;
+		__u32 *n = bpf_map_lookup_elem(&accepted, &key);
+
+		if (n) {
+			ev->accepted = *n;
+			bpf_map_delete_elem(&accepted, &key);
+		}
+	}
 	ev->syn_queue = BPF_CORE_READ((struct inet_connection_sock *)sk, icsk_accept_queue.qlen.counter);
 	close_rec.sk = (__u64)(unsigned long)sk;
 	close_rec.sock_ino = ev->sock_ino;
@@ -288,6 +317,83 @@ SEC("tracepoint/tcp/tcp_send_reset")
 int reset_tp(struct trace_event_raw_tcp_send_reset *args)
 {
 	return on_reset((struct sock *)args->skaddr, (const struct sk_buff *)args->skbaddr, args->reason);
+}
+
+/* the TCP listener at descriptor fd of the current task, or NULL */
+static __always_inline struct sock *listener_at(long fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **files = BPF_CORE_READ(fdt, fd);
+	struct file *file = NULL;
+	struct socket *sock;
+	struct sock *sk;
+
+	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	if (bpf_probe_read_kernel(&file, sizeof(file), &files[fd]) || !file)
+		return NULL;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & MODE_TYPE) != MODE_SOCKET)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_LISTEN || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return NULL;
+	return sk;
+}
+
+static __always_inline int on_accept_entry(long fd)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 sk = (__u64)(unsigned long)listener_at(fd);
+
+	if (sk)
+		bpf_map_update_elem(&accepting, &id, &sk, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int on_accept_return(long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 *sk = bpf_map_lookup_elem(&accepting, &id);
+	__u32 one = 1, *n;
+
+	if (!sk)
+		return 0;
+	if (ret >= 0) {
+		n = bpf_map_lookup_elem(&accepted, sk);
+		if (n)
+			__sync_fetch_and_add(n, 1);
+		else
+			bpf_map_update_elem(&accepted, sk, &one, BPF_NOEXIST);
+	}
+	bpf_map_delete_elem(&accepting, &id);
+	return 0;
+}
+
+/* accept() and accept4(): per call, not per packet; the listener's count goes out with its close */
+SEC("tracepoint/syscalls/sys_enter_accept4")
+int accept4_entry(struct trace_event_raw_sys_enter *args)
+{
+	return on_accept_entry(args->args[0]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int accept4_return(struct trace_event_raw_sys_exit *args)
+{
+	return on_accept_return(args->ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_accept")
+int accept_entry(struct trace_event_raw_sys_enter *args)
+{
+	return on_accept_entry(args->args[0]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int accept_return(struct trace_event_raw_sys_exit *args)
+{
+	return on_accept_return(args->ret);
 }
 
 static __always_inline int on_destroy(struct sock *sk)

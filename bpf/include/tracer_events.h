@@ -310,7 +310,7 @@ struct reset_event {
 	__u8 state; /* RST: state of the socket the kernel sent it for (TCP_LISTEN: a segment no request matched) */
 	__u8 softirq; /* RST: 1 when it answers an incoming segment or a keepalive timeout (softirq), 0 when a task sent it */
 	char comm[TRACER_COMM_LEN];
-	__u8 __pad[4];
+	__u32 accepted; /* CLOSE: connections accept() returned from this listener while the accept hooks ran */
 };
 
 _Static_assert(sizeof(struct reset_event) == 128, "reset_event layout changed");

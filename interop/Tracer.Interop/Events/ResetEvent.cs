@@ -36,5 +36,5 @@ public unsafe struct ResetEvent
     public byte state;
     public byte softirq;
     public fixed byte comm[TcpWindowEvent.CommLength];
-    public fixed byte __pad[4];
+    public uint accepted;
 }

@@ -116,7 +116,9 @@ public sealed class ResetAnalyzer(IFindingSink sink, ResetAnalyzerOptions option
         var members = live.JoinedMembers.Count > 0 || live.Info.Group == 0
             ? live.JoinedMembers
             : listeners.Values.Where(m => m.Info.Group == live.Info.Group && m.Info.Port == live.Info.Port).Select(m => m.Info).ToList();
-        closed[l.Inode] = new Closed(live.Info, l.TimestampNs, l.Pid, l.Comm, l.AcceptQueue, l.SynQueue, members);
+        // accepts before the trace began are not counted: a listener older than the trace has no known total
+        var accepted = live.Info.BirthNs is not null ? l.Accepted : null;
+        closed[l.Inode] = new Closed(live.Info, l.TimestampNs, l.Pid, l.Comm, l.AcceptQueue, l.SynQueue, members) { Accepted = accepted };
     }
 
     private void Reset(RstSample r)
@@ -177,9 +179,9 @@ public sealed class ResetAnalyzer(IFindingSink sink, ResetAnalyzerOptions option
         }
 
         ulong? lifetime = c.Listener.BirthNs is { } birth ? c.CloseNs - Math.Min(c.CloseNs, birth) : null;
-        var ghost = lifetime is { } life && life <= Ns(options.GhostLifetime) && c.Members.Count > 0;
+        var ghost = lifetime is { } life && life <= Ns(options.GhostLifetime) && c.Members.Count > 0 && c.Accepted is null or 0;
         sink.Emit(new ListenerResetFinding(c.CloseNs, c.Listener, c.CloserPid, c.CloserComm, c.Resets, c.Stragglers, c.AcceptQueue, c.SynQueue, lifetime,
-            Accepted: null, c.Members, ghost, c.AnsweredBy));
+            c.Accepted, c.Members, ghost, c.AnsweredBy));
     }
 
     private bool Selected(Closed c) =>
@@ -213,6 +215,9 @@ public sealed class ResetAnalyzer(IFindingSink sink, ResetAnalyzerOptions option
         public int SynQueue { get; } = synQueue;
         public IReadOnlyList<ListenerInfo> Members { get; } = members;
         public List<ListenerInfo> AnsweredBy { get; } = [];
+
+        /// <summary>Connections accept() returned from it, when its whole life was traced with the accept hooks.</summary>
+        public long? Accepted { get; init; }
         public int Resets { get; set; }
         public int Stragglers { get; set; }
         public bool Gone { get; set; }

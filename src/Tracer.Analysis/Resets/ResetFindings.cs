@@ -18,11 +18,11 @@ public sealed record ListenerInfo(ulong Inode, AddressFamily Family, ushort Port
 /// <c>tcp.listener_reset</c>: a listener closed with connections queued and the kernel reset
 /// them (<see cref="ResetConnections"/>), plus the handshakes of its SYN queue that another
 /// listener of its group later answered with a RST (<see cref="SynQueueResets"/>).
-/// <see cref="Ghost"/>: it had joined an existing SO_REUSEPORT group and lived a short time.
+/// <see cref="Ghost"/>: it had joined an existing SO_REUSEPORT group, lived a short time and accepted nothing (or nothing known).
 /// </summary>
 /// <param name="Members">The group's other members when it joined (or, for a listener older than the trace, when it closed).</param>
 /// <param name="LifetimeNs">From listen() to close; null when it listened before the trace began.</param>
-/// <param name="Accepted">Connections it accepted; null: not known (no accept hook on the always-on path).</param>
+/// <param name="Accepted">Connections accept() returned from it; null: not known (it listened before the trace began, or the accept hooks are missing).</param>
 public sealed record ListenerResetFinding(ulong TimestampNs, ListenerInfo Listener, int CloserPid, string CloserComm, int ResetConnections, int SynQueueResets,
     int AcceptQueue, int SynQueue, ulong? LifetimeNs, long? Accepted, IReadOnlyList<ListenerInfo> Members, bool Ghost, IReadOnlyList<ListenerInfo> AnsweredBy)
     : Finding(TimestampNs)
@@ -55,7 +55,12 @@ public sealed record ListenerResetFinding(ulong TimestampNs, ListenerInfo Listen
 
             if (ResetConnections > 0)
             {
-                text += Accepted == 0 ? " without accepting any" : " without accepting them";
+                text += Accepted switch
+                {
+                    0 => " without accepting any",
+                    { } n => string.Create(CultureInfo.InvariantCulture, $" after accepting {n} other{(n == 1 ? "" : "s")}"),
+                    null => " without accepting them",
+                };
             }
 
             if (SynQueueResets > 0)

@@ -46,6 +46,9 @@ public sealed record ListenerSample(ulong TimestampNs, ListenerEventKind Kind, u
 
     /// <summary>Close: handshakes still in the SYN queue.</summary>
     public int SynQueue { get; init; }
+
+    /// <summary>Close: connections accept() returned from it while traced; null when accepts are not traced.</summary>
+    public uint? Accepted { get; init; }
 }
 
 /// <param name="Endpoints">Local and peer as the RST carries them.</param>

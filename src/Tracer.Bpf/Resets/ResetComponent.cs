@@ -21,10 +21,7 @@ public static class ResetComponent
     /// A syscall tracepoint needs tracefs, which needs CAP_SYS_ADMIN to mount: without it, listeners
     /// and RSTs are still traced, only SO_REUSEPORT groups go unseen.
     /// </summary>
-    public static readonly HookSpec ListenReturn = new("listen() return (group membership)",
-    [
-        new(AttachMethod.Tracepoint, "syscalls/sys_exit_listen", "listen_exit"),
-    ], Required: false);
+    public static readonly HookSpec ListenReturn = Syscall("listen() return (group membership)", "sys_exit_listen", "listen_exit");
 
     /// <summary>tcp_send_reset carries the reason since Linux 6.10.</summary>
     public static readonly HookSpec SendReset = Tracepoint("RST sent (tcp_send_reset)", "tcp_send_reset", "tcp", "reset");
@@ -32,7 +29,23 @@ public static class ResetComponent
     /// <summary>The closed listener's destroy (tcp_v4_destroy_sock()): every RST of its close was sent before it.</summary>
     public static readonly HookSpec ListenerDestroy = Tracepoint("listener destroy (tcp_destroy_sock)", "tcp_destroy_sock", "tcp", "destroy", required: false);
 
-    public static readonly BpfComponent Component = new(ObjectName, [ListenerState, ListenReturn, SendReset, ListenerDestroy]);
+    /// <summary>
+    /// accept() and accept4(), entry (the listener at the descriptor) and return (one more for it when
+    /// a connection came back): per call, not per packet. Syscall tracepoints, like listen()'s: without
+    /// tracefs a listener's accepted count is unknown.
+    /// </summary>
+    public static readonly IReadOnlyList<HookSpec> Accepts =
+    [
+        Syscall("accept4() entry", "sys_enter_accept4", "accept4_entry"),
+        Syscall("accept4() return", "sys_exit_accept4", "accept4_return"),
+        Syscall("accept() entry", "sys_enter_accept", "accept_entry"),
+        Syscall("accept() return", "sys_exit_accept", "accept_return"),
+    ];
+
+    public static readonly BpfComponent Component = new(ObjectName, [ListenerState, ListenReturn, SendReset, ListenerDestroy, .. Accepts]);
+
+    private static HookSpec Syscall(string name, string tracepoint, string program) =>
+        new(name, [new(AttachMethod.Tracepoint, $"syscalls/{tracepoint}", program)], Required: false);
 
     private static HookSpec Tracepoint(string name, string tracepoint, string system, string program, bool required = true) => new(name,
     [

@@ -27,7 +27,11 @@ public sealed class ResetTracer : IDisposable
     {
         this.component = component;
         ring = new MappedRingBuffer(component.Object.Map("events"), OnRecord);
+        CountsAccepts = ResetComponent.Accepts.All(hook => component.Choices.Any(c => c.Hook == hook && c.Chosen is not null));
     }
+
+    /// <summary>Every accept hook attached: a listener's close says how many connections it accepted.</summary>
+    public bool CountsAccepts { get; }
 
     public IReadOnlyList<HookChoice> Choices => component.Choices;
 
@@ -115,7 +119,7 @@ public sealed class ResetTracer : IDisposable
         ResetSample? sample = kind switch
         {
             ResetEventKind.Listen => Listener(ev, ListenerEventKind.Listen) with { Command = CommandLine((int)ev.tgid) },
-            ResetEventKind.ListenerClose => Listener(ev, ListenerEventKind.Close),
+            ResetEventKind.ListenerClose => Listener(ev, ListenerEventKind.Close) with { Accepted = CountsAccepts ? ev.accepted : null },
             ResetEventKind.ListenerGone => Listener(ev, ListenerEventKind.Gone),
             ResetEventKind.Rst => Rst(ev),
             _ => null,

@@ -39,6 +39,38 @@ public sealed class ResetAnalyzerTests
         Assert.StartsWith("RST × 3 on [::]:80: the kernel reset 3 connections queued on a listener of `nginx` pid 4242 (`nginx -t`), which closed 1.2s after it joined the SO_REUSEPORT group of `nginx` pid 100", finding.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0u, true, " without accepting any (a ghost listener")]
+    [InlineData(2u, false, " after accepting 2 others")]
+    public void AListenerThatAcceptedConnectionsIsNotAGhost(uint accepted, bool ghost, string says)
+    {
+        var (analyzer, sink) = Analyzer();
+        analyzer.Observe(Server());
+        analyzer.Observe(Ghost(birthMs: 1000, listenMs: 1001));
+        Close(analyzer, GhostInode, 2200, acceptQueue: 1, synQueue: 0, accepted);
+        analyzer.Observe(QueuedChildReset(2200, GhostInode, 40000));
+        analyzer.Observe(Gone(GhostInode, 2201));
+
+        var finding = Assert.IsType<ListenerResetFinding>(Assert.Single(sink.Findings));
+        Assert.Equal(accepted, finding.Accepted);
+        Assert.Equal(ghost, finding.Ghost);
+        Assert.Contains(says, finding.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AListenerOlderThanTheTraceHasNoKnownAcceptedCount()
+    {
+        var (analyzer, sink) = Analyzer();
+        analyzer.Observe(Server());
+        Close(analyzer, ServerInode, 2200, acceptQueue: 1, synQueue: 0, accepted: 5);
+        analyzer.Observe(QueuedChildReset(2200, ServerInode, 40000));
+        analyzer.Observe(Gone(ServerInode, 2201));
+
+        var finding = Assert.IsType<ListenerResetFinding>(Assert.Single(sink.Findings));
+        Assert.Null(finding.Accepted);
+        Assert.Contains(" without accepting them", finding.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void SynQueueStragglersAnsweredByTheServersListenerAreTheGhostsNotTheServers()
     {
@@ -131,8 +163,11 @@ public sealed class ResetAnalyzerTests
     private static ListenerSample Ghost(ulong birthMs, ulong listenMs) =>
         new(listenMs * Ms, ListenerEventKind.Listen, GhostInode, AddressFamily.InterNetworkV6, Port, 4242, "nginx") { Group = Group, GroupSize = 2, BirthNs = birthMs * Ms, Command = "nginx -t" };
 
-    private static void Close(ResetAnalyzer analyzer, ulong inode, ulong atMs, int acceptQueue, int synQueue) =>
-        analyzer.Observe(new ListenerSample(atMs * Ms, ListenerEventKind.Close, inode, AddressFamily.InterNetworkV6, Port, 4242, "nginx") { AcceptQueue = acceptQueue, SynQueue = synQueue });
+    private static void Close(ResetAnalyzer analyzer, ulong inode, ulong atMs, int acceptQueue, int synQueue, uint? accepted = null) =>
+        analyzer.Observe(new ListenerSample(atMs * Ms, ListenerEventKind.Close, inode, AddressFamily.InterNetworkV6, Port, 4242, "nginx")
+        {
+            AcceptQueue = acceptQueue, SynQueue = synQueue, Accepted = accepted,
+        });
 
     private static ListenerSample Gone(ulong inode, ulong atMs) => new(atMs * Ms, ListenerEventKind.Gone, inode, AddressFamily.InterNetworkV6, Port, 4242, "nginx");
 

@@ -20,9 +20,10 @@ public sealed class ListenerProcess : IDisposable
 
     public static ListenerProcess Serve(ushort port, string[]? wrapper = null) => Start(wrapper, "serve", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
-    /// <summary>A listener that never accepts and exits once <paramref name="goFile"/> exists.</summary>
-    public static ListenerProcess Ghost(ushort port, string goFile, bool deferAccept = false, string[]? wrapper = null) =>
-        Start(wrapper, ["ghost", port.ToString(System.Globalization.CultureInfo.InvariantCulture), goFile, .. deferAccept ? new[] { "--defer-accept" } : []]);
+    /// <summary>A listener that accepts none (or the first <paramref name="accept"/>) and exits once <paramref name="goFile"/> exists.</summary>
+    public static ListenerProcess Ghost(ushort port, string goFile, bool deferAccept = false, string[]? wrapper = null, int accept = 0) =>
+        Start(wrapper, ["ghost", port.ToString(System.Globalization.CultureInfo.InvariantCulture), goFile,
+            .. deferAccept ? new[] { "--defer-accept" } : [], .. accept > 0 ? new[] { "--accept", accept.ToString(System.Globalization.CultureInfo.InvariantCulture) } : []]);
 
     /// <summary>Waits for the ghost to exit after <paramref name="goFile"/> is created.</summary>
     public void Release(string goFile)

@@ -32,9 +32,32 @@ public sealed class ResetTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(ghost.Pid, finding.Listener.Pid);
         Assert.Equal(seen, finding.ResetConnections);
         Assert.Equal(0, finding.SynQueueResets);
+        Assert.Equal(0, finding.Accepted);
         Assert.True(finding.Ghost);
         Assert.Equal(server.Pid, Assert.Single(finding.Members).Pid);
         Assert.Equal(AddressFamily.InterNetworkV6, finding.Listener.Family);
+    }
+
+    [KernelFact]
+    public void AListenerThatAcceptedSomeBeforeClosingWithAQueueIsCountedAndNotCalledAGhost()
+    {
+        var port = Clients.FreePort();
+        using var trace = new ResetTrace(output, new ResetAnalyzerOptions { Port = port });
+        using var server = ListenerProcess.Serve(port);
+        using var listener = ListenerProcess.Ghost(port, goFile, accept: 2);
+        var clients = Clients.Connect(port, 24);
+        Thread.Sleep(300);
+        listener.Release(goFile);
+        var seen = Clients.CountResets(clients, send: false);
+        var findings = trace.Stop();
+
+        Assert.True(seen > 0, "no client was left queued on the closing listener");
+        var finding = Assert.IsType<ListenerResetFinding>(Assert.Single(findings, f => f.Kind == FindingKind.ListenerReset));
+        Assert.Equal(listener.Pid, finding.Listener.Pid);
+        Assert.Equal(seen, finding.ResetConnections);
+        Assert.Equal(2, finding.Accepted);
+        Assert.False(finding.Ghost);
+        Assert.Contains(" after accepting 2 others", finding.Message, StringComparison.Ordinal);
     }
 
     [KernelFact]

@@ -2,10 +2,11 @@
 """A TCP listener for the reset tests, joining the port's SO_REUSEPORT group.
 
 serve PORT         accept and close every connection until killed (the server)
-ghost PORT GOFILE [--defer-accept]
-                   listen, never accept, and once GOFILE exists exit with what
-                   is queued (with --defer-accept, handshakes without data stay
-                   in the SYN queue) (the ghost)
+ghost PORT GOFILE [--defer-accept] [--accept N]
+                   listen, never accept (with --accept, accept and close the
+                   first N), and once GOFILE exists exit with what is queued
+                   (with --defer-accept, handshakes without data stay in the
+                   SYN queue) (the ghost)
 
 Binds [::] (dual stack: IPv4 clients arrive as mapped addresses). Prints
 "listening PID" once listen() returned, "queued N" (its accept queue) before a ghost exits.
@@ -63,6 +64,12 @@ def main():
             conn.close()
     go = sys.argv[3]
     s = listener(port, "--defer-accept" in sys.argv)
+    if "--accept" in sys.argv:
+        s.settimeout(10)
+        for _ in range(int(sys.argv[sys.argv.index("--accept") + 1])):
+            conn, _ = s.accept()
+            conn.close()
+        s.settimeout(None)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not os.path.exists(go):
         time.sleep(0.02)
