@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Tracer.Bpf.Attach;
+using Tracer.Bpf.Paths;
 using Tracer.Bpf.Resets;
 using Tracer.Bpf.Slab;
 using Tracer.Bpf.Snapshot;
@@ -19,7 +20,8 @@ public sealed record DoctorReport(
     string? Bpffs,
     IReadOnlyList<string> Mounted,
     IReadOnlyList<(string Component, HookChoice Choice)> Hooks,
-    string TcpIterator)
+    string TcpIterator,
+    string FileIterator)
 {
     /// <summary>Hooks that work in a reduced mode on this kernel, in words.</summary>
     public IReadOnlyList<string> Notes => SlabComponent.ReducedModes(Hooks.Select(h => h.Choice)).ToList();
@@ -51,7 +53,8 @@ public sealed record DoctorReport(
             KernelFs.IsMounted(KernelFs.BpffsPath, "bpf") ? KernelFs.BpffsPath : null,
             loader.Mounted,
             hooks,
-            ProbeTcpIterator(settings, logger));
+            ProbeTcpIterator(settings, logger),
+            ProbeFileIterator(settings, logger));
     }
 
     /// <summary>Loads bpf/tcpsnap.bpf.c and runs its iterator once, as <c>tracer attach</c> does.</summary>
@@ -70,6 +73,24 @@ public sealed record DoctorReport(
         catch (BpfException e)
         {
             return $"unavailable ({e.Operation}: {e.ErrnoName}); tracer attach needs Linux 5.9+";
+        }
+    }
+
+    /// <summary>Runs bpf/fdscan.bpf.c once, as <c>tracer attach</c>'s data path walk does; /proc where refused.</summary>
+    private static string ProbeFileIterator(BpfSettings settings, ILogger logger)
+    {
+        try
+        {
+            FdTable.FromIterator(settings, logger);
+            return "iter/task_file";
+        }
+        catch (BpfException e) when (e.Errno is Errno.EPERM or Errno.EACCES)
+        {
+            return $"/proc (iter/task_file refused: {e.Operation}: {e.ErrnoName})";
+        }
+        catch (BpfException e)
+        {
+            return $"/proc (iter/task_file unavailable: {e.Operation}: {e.ErrnoName})";
         }
     }
 

@@ -17,6 +17,7 @@ public static class DoctorOutput
         yield return $"tracefs:       {report.Tracefs ?? "not mounted"}{tracefsNote}";
         yield return $"bpffs:         {report.Bpffs ?? "not mounted (needed only to pin)"}";
         yield return $"tcp snapshot:  {report.TcpIterator} (tracer attach)";
+        yield return $"data path fds: {report.FileIterator} (tracer attach)";
         yield return "hooks:";
         foreach (var (_, choice) in report.Hooks)
         {
@@ -42,6 +43,7 @@ public static class DoctorOutput
         json.WriteBoolean("tracefs_mounted", report.Tracefs is not null);
         json.WriteBoolean("bpffs_mounted", report.Bpffs is not null);
         json.WriteString("tcp_snapshot", report.TcpIterator);
+        json.WriteString("data_path_fds", report.FileIterator);
         Strings(json, "mounted_by_tracer", report.Mounted);
         json.WriteStartArray("hooks");
         foreach (var (component, choice) in report.Hooks)

@@ -21,6 +21,12 @@ public sealed class DoctorTests
         Assert.Contains("socket owner (sendmsg): tp_btf/sock_send_length", result.Stdout);
         Assert.Contains("socket owner (recvmsg): tp_btf/sock_recv_length", result.Stdout);
         Assert.Contains("tcp snapshot:  iter/tcp (tracer attach)", result.Stdout);
+        Assert.Contains("data path fds: iter/task_file (tracer attach)", result.Stdout);
+        Assert.Contains("listener state (inet_sock_set_state): tp_btf/inet_sock_set_state", result.Stdout);
+        Assert.Contains("RST sent (tcp_send_reset): tp_btf/tcp_send_reset", result.Stdout);
+        Assert.Contains("listener destroy (tcp_destroy_sock): tp_btf/tcp_destroy_sock", result.Stdout);
+        Assert.Contains("listen() return (group membership): tracepoint/syscalls/sys_exit_listen", result.Stdout);
+        Assert.Contains("accept4() return: tracepoint/syscalls/sys_exit_accept4", result.Stdout);
         Assert.Contains("slab alloc (kmem_cache_alloc): tp_btf/kmem_cache_alloc", result.Stdout);
     }
 
@@ -49,6 +55,9 @@ public sealed class DoctorTests
             "doctor", "--attach", "tracepoint");
         Assert.True(result.ExitCode == 0, result.Stderr);
         Assert.Contains("tcp ack path: tracepoint/tcp/tcp_probe", result.Stdout);
+        Assert.Contains("listener state (inet_sock_set_state): tracepoint/sock/inet_sock_set_state", result.Stdout);
+        Assert.Contains("RST sent (tcp_send_reset): tracepoint/tcp/tcp_send_reset", result.Stdout);
+        Assert.Contains("listener destroy (tcp_destroy_sock): tracepoint/tcp/tcp_destroy_sock", result.Stdout);
         Assert.Contains("(mounted by tracer for classic tracepoints)", result.Stdout);
     }
 

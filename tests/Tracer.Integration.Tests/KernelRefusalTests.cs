@@ -30,8 +30,12 @@ public sealed class KernelRefusalTests(ITestOutputHelper output)
             r.GetProperty("method").GetString() == "tp_btf/tcp_probe" && r.GetProperty("reason").GetString() == "EPERM on attach");
         Assert.Equal("raw_tp/sock_send_length", hooks["socket owner (sendmsg)"].GetProperty("chosen").GetString());
         Assert.Equal("raw_tp/kmem_cache_alloc", hooks["slab alloc (kmem_cache_alloc)"].GetProperty("chosen").GetString());
+        Assert.Equal("raw_tp/inet_sock_set_state", hooks["listener state (inet_sock_set_state)"].GetProperty("chosen").GetString());
+        Assert.Equal("raw_tp/tcp_send_reset", hooks["RST sent (tcp_send_reset)"].GetProperty("chosen").GetString());
+        Assert.Equal("raw_tp/tcp_destroy_sock", hooks["listener destroy (tcp_destroy_sock)"].GetProperty("chosen").GetString());
         // iterators have no other way to attach: doctor names the refusal instead of blaming the kernel's age
         Assert.Equal("refused (bpf_program__attach: EPERM)", doc.RootElement.GetProperty("tcp_snapshot").GetString());
+        Assert.Equal("/proc (iter/task_file refused: bpf_program__attach: EPERM)", doc.RootElement.GetProperty("data_path_fds").GetString());
     }
 
     [KernelFact]

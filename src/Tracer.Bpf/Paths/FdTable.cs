@@ -37,26 +37,33 @@ public sealed class FdTable
     /// <summary>The table from the task_file iterator, or from /proc when the kernel refuses the iterator.</summary>
     public static FdTable Read(BpfSettings settings, ILogger logger)
     {
-        ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(logger);
         try
         {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            using var obj = BpfObject.Open(ObjectName, EmbeddedObjects.Read(ObjectName), settings.BtfPath);
-            obj.Load();
-            using var link = obj.Program(ProgramName).Attach();
-            var loadTime = clock.Elapsed;
-            var bytes = BpfIterator.ReadAll(link);
-            var readTime = clock.Elapsed - loadTime;
-            var table = FromRecords(MemoryMarshal.Cast<byte, OpenFileRecord>(bytes));
-            logger.LogDebug("fdscan: loaded in {Load} ms, iterated in {Read} ms, {Bytes} bytes, indexed in {Index} ms", loadTime.TotalMilliseconds, readTime.TotalMilliseconds, bytes.Length, (clock.Elapsed - loadTime - readTime).TotalMilliseconds);
-            return table;
+            return FromIterator(settings, logger);
         }
         catch (BpfException e)
         {
             logger.LogDebug("fdscan: the task_file iterator is refused ({Reason}); reading /proc/PID/fd instead", e.Message);
             return Scan();
         }
+    }
+
+    /// <summary>The table from one pass of the task_file iterator; throws when the kernel refuses it.</summary>
+    public static FdTable FromIterator(BpfSettings settings, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(logger);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var obj = BpfObject.Open(ObjectName, EmbeddedObjects.Read(ObjectName), settings.BtfPath);
+        obj.Load();
+        using var link = obj.Program(ProgramName).Attach();
+        var loadTime = clock.Elapsed;
+        var bytes = BpfIterator.ReadAll(link);
+        var readTime = clock.Elapsed - loadTime;
+        var table = FromRecords(MemoryMarshal.Cast<byte, OpenFileRecord>(bytes));
+        logger.LogDebug("fdscan: loaded in {Load} ms, iterated in {Read} ms, {Bytes} bytes, indexed in {Index} ms", loadTime.TotalMilliseconds, readTime.TotalMilliseconds, bytes.Length, (clock.Elapsed - loadTime - readTime).TotalMilliseconds);
+        return table;
     }
 
     /// <summary>The table from the task_file iterator's records.</summary>
