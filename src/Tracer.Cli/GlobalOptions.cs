@@ -24,7 +24,7 @@ public static class GlobalOptions
 
     public static Option<AttachMethod?> Attach() => new Option<AttachMethod?>("--attach")
     {
-        Description = $"Force one attach method for every hook ({AttachMethodNames.AllLabels}); default: the best that works. Also TRACER_ATTACH",
+        Description = $"Force one attach method for every hook that offers it ({AttachMethodNames.AllLabels}); default: the best that works. Also TRACER_ATTACH",
         HelpName = "METHOD",
     }.Reading(OptionValues.AttachMethodName);
 

@@ -55,9 +55,11 @@ public sealed class ComponentLoader(BpfSettings settings, ILogger logger)
     private HookChoice Choose(BpfComponent component, HookSpec hook, Action<BpfObject> configure)
     {
         var refusals = new List<Refusal>();
+        // a hook with a single kind of attachment (a syscall tracepoint) keeps it under a forced method
+        var forcedHere = settings.ForcedMethod is { } f && hook.Candidates.Any(c => c.Method == f) ? settings.ForcedMethod : null;
         foreach (var candidate in hook.Candidates)
         {
-            if (settings.ForcedMethod is { } forced && forced != candidate.Method)
+            if (forcedHere is { } forced && forced != candidate.Method)
             {
                 refusals.Add(new Refusal(candidate, $"not tried ({BpfSettings.AttachVariable}={forced.Label()})"));
                 continue;

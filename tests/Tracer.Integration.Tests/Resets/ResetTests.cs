@@ -5,6 +5,8 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Tracer.Analysis.Findings;
 using Tracer.Analysis.Resets;
+using Tracer.Bpf;
+using Tracer.Bpf.Attach;
 using Xunit.Abstractions;
 
 namespace Tracer.Integration.Tests.Resets;
@@ -14,11 +16,14 @@ public sealed class ResetTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string goFile = Path.Combine(Path.GetTempPath(), $"tracer-ghost-{Guid.NewGuid():N}");
 
-    [KernelFact]
-    public void AGhostListenerIsNamedWithExactlyTheResetsItsClientsSawAndTheServerAsTheOtherMember()
+    [KernelTheory]
+    [InlineData(null)]
+    [InlineData(AttachMethod.RawTracepoint)]
+    [InlineData(AttachMethod.Tracepoint)]
+    public void AGhostListenerIsNamedWithExactlyTheResetsItsClientsSawAndTheServerAsTheOtherMember(AttachMethod? method)
     {
         var port = Clients.FreePort();
-        using var trace = new ResetTrace(output, new ResetAnalyzerOptions { Port = port });
+        using var trace = new ResetTrace(output, new ResetAnalyzerOptions { Port = port }, new BpfSettings { ForcedMethod = method });
         using var server = ListenerProcess.Serve(port);
         using var ghost = ListenerProcess.Ghost(port, goFile);
         var clients = Clients.Connect(port, 24);

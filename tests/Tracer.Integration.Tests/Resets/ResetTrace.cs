@@ -15,10 +15,10 @@ public sealed class ResetTrace : IDisposable, IFindingSink
     private readonly Thread thread;
     private volatile bool done;
 
-    public ResetTrace(ITestOutputHelper output, ResetAnalyzerOptions? options = null)
+    public ResetTrace(ITestOutputHelper output, ResetAnalyzerOptions? options = null, BpfSettings? settings = null)
     {
         var log = new TestLog(output);
-        source = ResetSource.Start(new BpfSettings(), log);
+        source = ResetSource.Start(settings ?? new BpfSettings(), log);
         var engine = new Engine(new EngineOptions { ResetAnalysis = options ?? new ResetAnalyzerOptions(), Housekeeping = TimeSpan.FromMilliseconds(200), Done = () => done }, this, log);
         thread = new Thread(() =>
         {
