@@ -21,7 +21,7 @@ public sealed class DeployTests
     {
         var (exitCode, output) = Promtool("check", "rules", RulesFile);
         Assert.True(exitCode == 0, output);
-        Assert.Contains("SUCCESS: 7 rules found", output);
+        Assert.Contains("SUCCESS: 8 rules found", output);
     }
 
     [Fact]

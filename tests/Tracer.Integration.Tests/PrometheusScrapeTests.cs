@@ -3,9 +3,10 @@ using System.Globalization;
 namespace Tracer.Integration.Tests;
 
 /// <summary>
-/// A real Prometheus scrapes <c>tracer run --prometheus</c> through a real zero-window episode and a
-/// real slab leak; its query API must return Tracer's series with their labels and values, and every
-/// metric the shipped dashboard and alert rules name must be among those it scraped.
+/// A real Prometheus scrapes <c>tracer run --prometheus</c> through a real zero-window episode, a
+/// real slab leak and a ghost listener; its query API must return Tracer's series with their labels
+/// and values, every metric the shipped dashboard and alert rules name must be among those it
+/// scraped, and the shipped rules evaluated there fire for the ghost.
 /// </summary>
 public sealed class PrometheusScrapeTests(PrometheusScrapeTests.Run run) : IClassFixture<PrometheusScrapeTests.Run>
 {
@@ -56,6 +57,18 @@ public sealed class PrometheusScrapeTests(PrometheusScrapeTests.Run run) : IClas
     }
 
     [KernelFact]
+    public void AGhostListenersResetsReachPrometheusOnItsPortAndTheRuleFires()
+    {
+        var s = run.Scenario;
+        var port = s.GhostPort.ToString(CultureInfo.InvariantCulture);
+        var resets = Assert.Single(s.Prometheus.Query($"tracer_tcp_resets_total{{network_local_port=\"{port}\", tracer_tcp_reset_reason=\"listener_close\"}}"));
+        Assert.Equal(s.GhostResets, resets.Value);
+        Assert.Equal(1, Assert.Single(s.Prometheus.Query("tracer_findings_total{tracer_finding_kind=\"tcp.listener_reset\"}")).Value);
+        var alert = Assert.Single(s.Prometheus.Query("ALERTS{alertname=\"TracerListenerClosedWithQueue\", alertstate=\"firing\"}"));
+        Assert.Equal(port, alert.Labels["network_local_port"]);
+    }
+
+    [KernelFact]
     public void TheTargetIsTracerWithItsStableInstanceId()
     {
         var s = run.Scenario;
@@ -82,7 +95,7 @@ public sealed class PrometheusScrapeTests(PrometheusScrapeTests.Run run) : IClas
     {
         var s = run.Scenario;
         var rules = s.Prometheus.RuleQueries();
-        Assert.Equal(7, rules.Count);
+        Assert.Equal(8, rules.Count);
         foreach (var query in rules)
         {
             Assert.All(PromQl.MetricNames(query), name => Assert.True(s.Scraped.Contains(name), $"alert rule {query} names {name}, which tracer run does not expose"));
@@ -90,7 +103,7 @@ public sealed class PrometheusScrapeTests(PrometheusScrapeTests.Run run) : IClas
     }
 
     /// <summary>What the tests look at, made once: tracer, Prometheus, the episode and the leak.</summary>
-    public sealed record Scenario(PrometheusServer Prometheus, string Target, TimeSpan Stall, int LeakedSockets, IReadOnlySet<string> Scraped);
+    public sealed record Scenario(PrometheusServer Prometheus, string Target, TimeSpan Stall, int LeakedSockets, ushort GhostPort, int GhostResets, IReadOnlySet<string> Scraped);
 
     /// <summary>Runs the scenario on first use (the tests are skipped without a kernel to run it on) and stops it after the last test.</summary>
     public sealed class Run : IDisposable
@@ -135,8 +148,35 @@ public sealed class PrometheusScrapeTests(PrometheusScrapeTests.Run run) : IClas
                     && prometheus.Query($"max_over_time(tracer_slab_object_count{{tracer_slab_cache=\"sock_inode_cache\"}}[5m]) - min_over_time(tracer_slab_object_count{{tracer_slab_cache=\"sock_inode_cache\"}}[5m]) >= {sockets * 0.9}").Count > 0,
                 TimeSpan.FromSeconds(120));
             Assert.True(scraped, $"Prometheus did not see the leak of {sockets} sockets as a leak suspect; tracer said: {tracer.Stderr}");
+
+            var (ghostPort, ghostResets) = GhostListener();
+            var alerted = OtlpPeer.WaitUntil(() => prometheus.Query("ALERTS{alertname=\"TracerListenerClosedWithQueue\", alertstate=\"firing\"}").Count > 0, TimeSpan.FromSeconds(30));
+            Assert.True(alerted, $"the ghost listener's {ghostResets} resets on port {ghostPort} did not fire the rule; tracer said: {tracer.Stderr}");
             Assert.False(tracer.HasExited, tracer.Stderr);
-            return new Scenario(prometheus, target, stall, sockets, prometheus.MetricNames());
+            return new Scenario(prometheus, target, stall, sockets, ghostPort, ghostResets, prometheus.MetricNames());
+        }
+
+        /// <summary>Incident 3: a listener joins a server's SO_REUSEPORT group and exits with clients queued; the resets its clients saw.</summary>
+        private static (ushort Port, int Resets) GhostListener()
+        {
+            var port = Resets.Clients.FreePort();
+            var goFile = Path.Combine(Path.GetTempPath(), $"tracer-prometheus-ghost-{Guid.NewGuid():N}");
+            try
+            {
+                using var server = Resets.ListenerProcess.Serve(port);
+                using var ghost = Resets.ListenerProcess.Ghost(port, goFile);
+                var clients = Resets.Clients.Connect(port, 24);
+                Thread.Sleep(300);
+                ghost.Release(goFile);
+                var resets = Resets.Clients.CountResets(clients, send: false);
+                clients.ForEach(c => c.Dispose());
+                Assert.True(resets > 0, "no client landed on the ghost's listener");
+                return (port, resets);
+            }
+            finally
+            {
+                File.Delete(goFile);
+            }
         }
     }
 }

@@ -25,6 +25,7 @@ public sealed class PrometheusServer : IDisposable
             global:
               scrape_interval: 1s
               scrape_timeout: 1s
+              evaluation_interval: 1s
             rule_files: [{string.Join(", ", ruleFiles.Select(f => $"\"{f}\""))}]
             scrape_configs:
               - job_name: tracer
