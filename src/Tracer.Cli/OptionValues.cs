@@ -267,6 +267,19 @@ public static class OptionValues
         return null;
     }
 
+    /// <summary>A directory that exists (one to read from).</summary>
+    public static string? ExistingDirectory(string text, out string? directory)
+    {
+        var problem = DirectoryPath(text, out directory);
+        if (problem is null && !Directory.Exists(text))
+        {
+            directory = null;
+            problem = "no such directory";
+        }
+
+        return problem;
+    }
+
     private static T? Read<T>(ArgumentResult result, string prefix, ValueReader<T> reader)
     {
         if (result.Tokens.Count == 0)

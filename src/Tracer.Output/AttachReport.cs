@@ -102,6 +102,47 @@ public static class AttachReport
         stream.Flush();
     }
 
+    /// <summary>What the always-on <c>tracer run</c> recorded about the port lately (its listener resets), from its data directory.</summary>
+    public static void WriteRecentText(TextWriter w, ushort port, string dataDirectory, TimeSpan within, IReadOnlyList<(DateTime Utc, string Message)> recent)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(recent);
+        if (recent.Count == 0)
+        {
+            return;
+        }
+
+        w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"recent listener resets on port {port} (tracer run's records in {dataDirectory}, last {Human.Duration(within)}):"));
+        foreach (var (utc, message) in recent)
+        {
+            w.WriteLine($"  {Timestamps.Clock(utc)}  {message}");
+        }
+    }
+
+    /// <summary>One <c>attach.recent_listener_reset</c> line per recorded listener reset of the port.</summary>
+    public static void WriteRecentJson(Stream stream, ushort port, IReadOnlyList<(DateTime Utc, string Message)> recent)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(recent);
+        foreach (var (utc, message) in recent)
+        {
+            using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            {
+                json.WriteStartObject();
+                json.WriteString("kind", "attach.recent_listener_reset");
+                json.WriteString(Timestamps.JsonField, Timestamps.Rfc3339(utc));
+                json.WriteNumber("port", port);
+                json.WriteString("message", message);
+                json.WriteEndObject();
+            }
+
+            stream.WriteByte((byte)'\n');
+        }
+
+        stream.Flush();
+    }
+
     /// <summary>The line before the live phase: what it watches, and until when.</summary>
     public static string WatchLine(LiveWatch watch, double timeoutSeconds)
     {

@@ -68,6 +68,7 @@ public sealed class BadInputTests
             ("", "the directory name is empty"), ("/etc/hostname", "a file, not a directory"), ("/proc/tracer-data", "cannot write telemetry files there"),
             ("/dev/null/tracer", "cannot write telemetry files there"),
         ],
+        ["--records"] = [("", "the directory name is empty"), ("/etc/hostname", "a file, not a directory"), ("/no/such/tracer-data", "no such directory")],
         ["FILE"] = [("", "the file name is empty"), ("/no/such/recording.trec", "no such file"), ("/tmp", "a directory, not a recording")],
     };
 

@@ -44,6 +44,46 @@ public sealed class ResetTests(ITestOutputHelper output) : IDisposable
     }
 
     [KernelFact]
+    public void AttachToThePortMentionsTheGhostThatTracerRunRecorded()
+    {
+        var port = Clients.FreePort();
+        var dataDir = Directory.CreateTempSubdirectory("tracer-recent-resets-");
+        try
+        {
+            using var server = ListenerProcess.Serve(port);
+            using (var run = new RunTracerProcess(null, "run", "--data-dir", dataDir.FullName, "--no-slab", "--duration", "60"))
+            {
+                using var ghost = ListenerProcess.Ghost(port, goFile);
+                var clients = Clients.Connect(port, 24);
+                Thread.Sleep(300);
+                ghost.Release(goFile);
+                Assert.True(Clients.CountResets(clients, send: false) > 0, "no client landed on the ghost's listener");
+                var logs = Path.Combine(dataDir.FullName, "logs.jsonl");
+                Assert.True(OtlpPeer.WaitUntil(() => File.Exists(logs) && File.ReadAllText(logs).Contains("tcp.listener_reset", StringComparison.Ordinal), TimeSpan.FromSeconds(20)),
+                    $"tracer run recorded no listener reset: {run.Stderr}");
+            }
+
+            var attach = TracerProcess.Run("attach", "--port", port.ToString(CultureInfo.InvariantCulture), "--records", dataDir.FullName, "--timeout", "0");
+            output.WriteLine(attach.Stdout + attach.Stderr);
+            Assert.Equal(0, attach.ExitCode);
+            var lines = attach.Stdout.Split('\n');
+            var heading = Array.FindIndex(lines, l => l.StartsWith($"recent listener resets on port {port} (tracer run's records in {dataDir.FullName}, last 1h", StringComparison.Ordinal));
+            Assert.True(heading >= 0, "no recent listener resets in attach's report");
+            Assert.Matches($@"^  \d\d:\d\d:\d\d\.\d{{3}}Z  RST × \d+ on \[::\]:{port}: the kernel reset \d+ connections? queued on a listener of ", lines[heading + 1]);
+
+            var json = TracerProcess.Run("attach", "--port", port.ToString(CultureInfo.InvariantCulture), "--records", dataDir.FullName, "--timeout", "0", "--json");
+            var recent = json.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
+                .Single(r => r.GetProperty("kind").GetString() == "attach.recent_listener_reset");
+            Assert.Equal(port, recent.GetProperty("port").GetInt32());
+            Assert.Contains("ghost listener", recent.GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            dataDir.Delete(recursive: true);
+        }
+    }
+
+    [KernelFact]
     public void AListenerThatAcceptedSomeBeforeClosingWithAQueueIsCountedAndNotCalledAGhost()
     {
         var port = Clients.FreePort();
