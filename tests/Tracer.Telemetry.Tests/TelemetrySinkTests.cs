@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Tracer.Analysis;
 using Tracer.Analysis.Findings;
+using Tracer.Analysis.Resets;
 using static Tracer.Telemetry.Tests.Findings;
 
 namespace Tracer.Telemetry.Tests;
@@ -68,6 +70,48 @@ public sealed class TelemetrySinkTests : IDisposable
         Assert.Equal("sock_inode_cache", span.GetTagItem(TelemetryAttributes.SlabCache));
         Assert.Equal(["__sys_socket → sock_alloc_inode"], (string[])span.GetTagItem(Fields.TopStacks.Attribute)!);
         Assert.Contains(log.Records, r => r.Message.Contains("sock_inode_cache", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AListenerResetIsAnErrorSpanOverTheListenersLifeAndCountsItsResetsOnItsPort()
+    {
+        const ushort Port = 18080; // no other test counts resets on it: the meter is shared
+        var server = new ListenerInfo(1, System.Net.Sockets.AddressFamily.InterNetworkV6, Port, 100, "nginx", "nginx: master process", null, 7);
+        var ghost = new ListenerInfo(2, System.Net.Sockets.AddressFamily.InterNetworkV6, Port, 4242, "nginx", "nginx -t", Ns(8.8), 7);
+        var counted = new List<(long Value, string Reason)>();
+        using var meter = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Name == TracerTelemetry.ResetsMetric)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        meter.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            var t = tags.ToArray().ToDictionary(kv => kv.Key, kv => kv.Value);
+            if (Equals(t[TelemetryAttributes.NetworkLocalPort], (int)Port))
+            {
+                counted.Add((value, (string)t[TelemetryAttributes.ResetReason]!));
+            }
+        });
+        meter.Start();
+        var sink = new TelemetrySink(log, Wall);
+
+        sink.Emit(new ListenerResetFinding(Ns(10), ghost, 4242, "nginx", 3, 1, 3, 1, Ns(1.2), 0, [server], true, [server]));
+        sink.Emit(new ResetsFinding(Ns(20), Port, RstReason.NoSocket, 5, Ns(10), Endpoints.FromAddresses(System.Net.IPAddress.IPv6Any, Port, System.Net.IPAddress.IPv6Any, 0)));
+
+        var span = Assert.Single(spans);
+        Assert.Equal(TracerTelemetry.ListenerSpan, span.DisplayName);
+        Assert.Equal(Wall(Ns(8.8)), span.StartTimeUtc);
+        Assert.Equal(TimeSpan.FromSeconds(1.2), span.Duration);
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Equal(4242L, span.GetTagItem(Fields.ListenerPid.Attribute));
+        Assert.Equal(true, span.GetTagItem(Fields.Ghost.Attribute));
+        Assert.Equal([(3L, "listener_close"), (1L, "listener_close_syn_queue"), (5L, "no_socket")], counted);
+        Assert.Contains(log.Records, r => r.Message.StartsWith("RST × 4 on [::]:18080", StringComparison.Ordinal));
     }
 
     [Fact]
