@@ -165,11 +165,7 @@ public sealed class PrometheusScrapeTests(PrometheusScrapeTests.Run run) : IClas
             {
                 using var server = Resets.ListenerProcess.Serve(port);
                 using var ghost = Resets.ListenerProcess.Ghost(port, goFile);
-                var clients = Resets.Clients.Connect(port, 24);
-                Thread.Sleep(300);
-                ghost.Release(goFile);
-                var resets = Resets.Clients.CountResets(clients, send: false);
-                clients.ForEach(c => c.Dispose());
+                var resets = Resets.Clients.ResetByExitOf(ghost, port, goFile);
                 Assert.True(resets > 0, "no client landed on the ghost's listener");
                 return (port, resets);
             }

@@ -62,6 +62,17 @@ public sealed class ListenerProcess : IDisposable
 
 public static class Clients
 {
+    /// <summary>24 clients connect while <paramref name="ghost"/> is in the port's group, then it exits: how many of them were reset (see <see cref="CountResets"/>).</summary>
+    public static int ResetByExitOf(ListenerProcess ghost, ushort port, string goFile, bool send = false)
+    {
+        var clients = Connect(port, 24);
+        Thread.Sleep(300);
+        ghost.Release(goFile);
+        var resets = CountResets(clients, send);
+        clients.ForEach(c => c.Dispose());
+        return resets;
+    }
+
     /// <summary>Connects <paramref name="count"/> clients, alternately over IPv4 and IPv6 loopback.</summary>
     public static List<Socket> Connect(ushort port, int count)
     {

@@ -26,10 +26,7 @@ public sealed class ResetTests(ITestOutputHelper output) : IDisposable
         using var trace = new ResetTrace(output, new ResetAnalyzerOptions { Port = port }, new BpfSettings { ForcedMethod = method });
         using var server = ListenerProcess.Serve(port);
         using var ghost = ListenerProcess.Ghost(port, goFile);
-        var clients = Clients.Connect(port, 24);
-        Thread.Sleep(300);
-        ghost.Release(goFile);
-        var seen = Clients.CountResets(clients, send: false);
+        var seen = Clients.ResetByExitOf(ghost, port, goFile);
         var findings = trace.Stop();
 
         Assert.True(seen > 0, "no client landed on the ghost's listener");
@@ -54,10 +51,7 @@ public sealed class ResetTests(ITestOutputHelper output) : IDisposable
             using (var run = new RunTracerProcess(null, "run", "--data-dir", dataDir.FullName, "--no-slab", "--duration", "60"))
             {
                 using var ghost = ListenerProcess.Ghost(port, goFile);
-                var clients = Clients.Connect(port, 24);
-                Thread.Sleep(300);
-                ghost.Release(goFile);
-                Assert.True(Clients.CountResets(clients, send: false) > 0, "no client landed on the ghost's listener");
+                Assert.True(Clients.ResetByExitOf(ghost, port, goFile) > 0, "no client landed on the ghost's listener");
                 var logs = Path.Combine(dataDir.FullName, "logs.jsonl");
                 Assert.True(OtlpPeer.WaitUntil(() => File.Exists(logs) && File.ReadAllText(logs).Contains("tcp.listener_reset", StringComparison.Ordinal), TimeSpan.FromSeconds(20)),
                     $"tracer run recorded no listener reset: {run.Stderr}");
@@ -90,10 +84,7 @@ public sealed class ResetTests(ITestOutputHelper output) : IDisposable
         using var trace = new ResetTrace(output, new ResetAnalyzerOptions { Port = port });
         using var server = ListenerProcess.Serve(port);
         using var listener = ListenerProcess.Ghost(port, goFile, accept: 2);
-        var clients = Clients.Connect(port, 24);
-        Thread.Sleep(300);
-        listener.Release(goFile);
-        var seen = Clients.CountResets(clients, send: false);
+        var seen = Clients.ResetByExitOf(listener, port, goFile);
         var findings = trace.Stop();
 
         Assert.True(seen > 0, "no client was left queued on the closing listener");
@@ -113,10 +104,7 @@ public sealed class ResetTests(ITestOutputHelper output) : IDisposable
         using var server = ListenerProcess.Serve(port);
         // TCP_DEFER_ACCEPT: handshakes without data stay in the ghost's SYN queue
         using var ghost = ListenerProcess.Ghost(port, goFile, deferAccept: true);
-        var clients = Clients.Connect(port, 24);
-        Thread.Sleep(300);
-        ghost.Release(goFile);
-        var seen = Clients.CountResets(clients, send: true);
+        var seen = Clients.ResetByExitOf(ghost, port, goFile, send: true);
         var findings = trace.Stop();
 
         Assert.True(seen > 0, "no client landed on the ghost's listener");
@@ -219,10 +207,7 @@ public sealed class ResetTests(ITestOutputHelper output) : IDisposable
                 })!;
                 Thread.Sleep(2500); // load, attach, the listener iterator
                 using var ghost = ListenerProcess.Ghost(port, goFile);
-                var clients = Clients.Connect(port, 24);
-                Thread.Sleep(300);
-                ghost.Release(goFile);
-                var seen = Clients.CountResets(clients, send: false);
+                var seen = Clients.ResetByExitOf(ghost, port, goFile);
                 var stdout = tracer.StandardOutput.ReadToEnd();
                 tracer.WaitForExit();
                 output.WriteLine(tracer.StandardError.ReadToEnd());
