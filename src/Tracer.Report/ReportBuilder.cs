@@ -1,0 +1,355 @@
+using System.Globalization;
+using System.Text.Json;
+using Tracer.Analysis;
+
+namespace Tracer.Report;
+
+/// <summary>Where a report's data came from, as its header lists it.</summary>
+public sealed record ReportInput(string Path, string What);
+
+/// <summary>
+/// Gathers what every input gave (connection traces, findings, slab series, what the inputs say
+/// about the machine) and writes the page's data: times on one axis, series thinned per pixel column.
+/// </summary>
+public sealed class ReportBuilder
+{
+    /// <summary>Pixel columns a chart is thinned to: about the width of a chart on a laptop screen.</summary>
+    public const int Columns = 1000;
+
+    /// <summary>Caches drawn in the growth chart, fastest-growing first.</summary>
+    public const int TopCaches = 8;
+
+    private static readonly string[] ConnectionKinds = ["tcp.stuck", "tcp.zero_window.open", "tcp.wl1_lag", "tcp.window_update_ignored", "tcp.zero_window.start", "tcp.zero_window.end"];
+
+    public List<ReportInput> Inputs { get; } = [];
+
+    public SortedSet<string> Hosts { get; } = new(StringComparer.Ordinal);
+
+    public SortedSet<string> Kernels { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Versions of the tracer that produced the inputs, where they say.</summary>
+    public SortedSet<string> Versions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>What the inputs do not tell, or tell only in part: said in the header.</summary>
+    public List<string> Notes { get; } = [];
+
+    public List<ConnectionTrace> Traces { get; } = [];
+
+    public List<ReportFinding> Findings { get; } = [];
+
+    public SlabSeries Slab { get; } = new();
+
+    /// <summary>The page's data as JSON: header, connections, slab, other findings.</summary>
+    public void WriteData(Utf8JsonWriter w, string generator)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        var axis = Axis.Of(this);
+        var byCookie = Findings.Where(f => f.Cookie is not null).GroupBy(f => f.Cookie!.Value).ToDictionary(g => g.Key, g => g.ToList());
+        w.WriteStartObject();
+        w.WriteString("clock", axis.Wall ? "wall" : "relative");
+        WriteHeader(w, axis, generator);
+        w.WriteStartArray("connections");
+        var cookies = Traces.Select(t => t.Cookie).Concat(byCookie.Keys).Distinct();
+        foreach (var cookie in cookies)
+        {
+            WriteConnection(w, axis, Traces.FirstOrDefault(t => t.Cookie == cookie), byCookie.GetValueOrDefault(cookie, []));
+        }
+
+        w.WriteEndArray();
+        WriteSlab(w, axis);
+        w.WriteStartArray("others");
+        foreach (var f in Findings.Where(f => f.Cookie is null && !f.Kind.StartsWith("slab.", StringComparison.Ordinal)))
+        {
+            Event(w, axis, f);
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private void WriteHeader(Utf8JsonWriter w, Axis axis, string generator)
+    {
+        w.WriteStartObject("header");
+        Strings(w, "hosts", Hosts);
+        Strings(w, "kernels", Kernels);
+        Strings(w, "versions", Versions);
+        w.WriteString("generator", generator);
+        w.WriteStartArray("inputs");
+        foreach (var input in Inputs)
+        {
+            w.WriteStartObject();
+            w.WriteString("path", input.Path);
+            w.WriteString("what", input.What);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        if (axis.Start is { } start)
+        {
+            w.WriteNumber("start", start);
+            w.WriteNumber("end", axis.End!.Value);
+        }
+
+        var drops = Findings.Where(f => f.Kind == "tracer.drops").ToList();
+        w.WriteNumber("dropped", drops.Sum(f => f.Number("dropped") ?? 0));
+        w.WriteStartArray("incomplete");
+        foreach (var f in drops)
+        {
+            w.WriteStringValue($"{axis.Label(f.Time)}: {f.Message}");
+        }
+
+        foreach (var group in Findings.Where(f => f.Flag("possibly_incomplete")).GroupBy(f => f.ConnectionLabel))
+        {
+            w.WriteStringValue(string.Create(CultureInfo.InvariantCulture,
+                $"{group.Key}: {group.Count()} findings rest on samples the kernel dropped ({group.Max(f => f.Number("lost_samples") ?? 0)} lost)"));
+        }
+
+        w.WriteEndArray();
+        Strings(w, "notes", Notes);
+        w.WriteEndObject();
+    }
+
+    private static void WriteConnection(Utf8JsonWriter w, Axis axis, ConnectionTrace? trace, List<ReportFinding> findings)
+    {
+        var worst = findings
+            .OrderByDescending(f => f.Rank)
+            .ThenBy(f => Array.IndexOf(ConnectionKinds, f.Kind) is var i && i >= 0 ? i : ConnectionKinds.Length)
+            .ThenByDescending(f => f.Time.Ns)
+            .FirstOrDefault();
+        w.WriteStartObject();
+        w.WriteString("label", trace is not null ? Label(trace) : findings[0].ConnectionLabel);
+        w.WriteNumber("cookie", trace?.Cookie ?? findings[0].Cookie!.Value);
+        w.WriteNumber("samples", trace?.Count ?? 0);
+        w.WriteNumber("findings", findings.Count);
+        if (worst is not null)
+        {
+            w.WriteStartObject("worst");
+            w.WriteString("kind", worst.Kind);
+            w.WriteString("severity", worst.Severity);
+            w.WriteNumber("rank", worst.Rank);
+            w.WriteString("message", worst.Message);
+            w.WriteEndObject();
+        }
+
+        if (findings.Count > 0)
+        {
+            if (trace is { Count: > 0 })
+            {
+                WriteChart(w, axis, trace);
+            }
+
+            WriteEpisodes(w, axis, findings);
+            w.WriteStartArray("events");
+            foreach (var f in findings.OrderBy(f => f.Time.Ns))
+            {
+                Event(w, axis, f);
+            }
+
+            w.WriteEndArray();
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static void WriteChart(Utf8JsonWriter w, Axis axis, ConnectionTrace trace)
+    {
+        var x = trace.TimesNs.Select(ns => axis.X(new ReportTime(ns, trace.WallOffsetNs))).ToArray();
+        IReadOnlyList<double>[] series =
+        [
+            trace.SndWnd.Select(v => (double)v).ToArray(),
+            trace.Advertised.Select(v => (double)v).ToArray(),
+            trace.InFlight.Select(v => (double)v).ToArray(),
+            trace.Unsent.Select(v => (double)v).ToArray(),
+            trace.Wl1Lag.Select(v => (double)v).ToArray(),
+        ];
+        var keep = Downsampler.Keep(x, series, Columns);
+        w.WriteStartObject("chart");
+        Column(w, "x", keep, x);
+        string[] names = ["snd_wnd", "advertised", "in_flight", "unsent", "wl1_lag"];
+        for (var s = 0; s < names.Length; s++)
+        {
+            Column(w, names[s], keep, series[s]);
+        }
+
+        w.WriteEndObject();
+        Times(w, "ignored", axis, trace.IgnoredUpdatesNs, trace.WallOffsetNs);
+        Times(w, "probes", axis, trace.ProbesNs, trace.WallOffsetNs);
+    }
+
+    /// <summary>Zero-window episodes: each end (or still-open report) with its duration; stuck when a stuck verdict fell inside.</summary>
+    private static void WriteEpisodes(Utf8JsonWriter w, Axis axis, List<ReportFinding> findings)
+    {
+        var stuck = findings.Where(f => f.Kind == "tcp.stuck").Select(f => axis.X(f.Time)).ToList();
+        w.WriteStartArray("episodes");
+        foreach (var f in findings.Where(f => f.Kind is "tcp.zero_window.end" or "tcp.zero_window.open"))
+        {
+            var end = axis.X(f.Time);
+            var begin = end - ((f.Number("duration_ms") ?? 0) / 1000);
+            w.WriteStartArray();
+            w.WriteNumberValue(Math.Round(begin, 3));
+            w.WriteNumberValue(end);
+            w.WriteBooleanValue(f.Flag("stuck") || stuck.Any(t => t >= begin && t <= end));
+            w.WriteEndArray();
+        }
+
+        w.WriteEndArray();
+    }
+
+    private void WriteSlab(Utf8JsonWriter w, Axis axis)
+    {
+        w.WriteStartObject("slab");
+        w.WriteStartArray("caches");
+        foreach (var (cache, points) in Slab.Growth.OrderByDescending(c => c.Value[^1].Objects).Take(TopCaches))
+        {
+            w.WriteStartObject();
+            w.WriteString("name", cache);
+            Thinned(w, axis, points.Select(p => (p.Time, p.Objects)).ToList(), "growth");
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteStartObject("sunreclaim");
+        Thinned(w, axis, Slab.SUnreclaim, "bytes");
+        w.WriteEndObject();
+        w.WriteStartArray("suspects");
+        foreach (var f in Findings.Where(f => f.Kind == "slab.leak_suspect"))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("t", axis.X(f.Time));
+            w.WriteString("cache", f.String("cache"));
+            w.WriteString("message", f.Message);
+            w.WritePropertyName("stacks");
+            if (f.Json.TryGetProperty("top_stacks", out var stacks))
+            {
+                stacks.WriteTo(w);
+            }
+            else
+            {
+                w.WriteStartArray();
+                w.WriteEndArray();
+            }
+
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("ooms");
+        foreach (var f in Findings.Where(f => f.Kind == "slab.oom"))
+        {
+            Event(w, axis, f);
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void Thinned(Utf8JsonWriter w, Axis axis, List<(ReportTime Time, double Value)> points, string name)
+    {
+        var ordered = points.OrderBy(p => axis.X(p.Time)).ToList();
+        var x = ordered.Select(p => axis.X(p.Time)).ToArray();
+        var y = ordered.Select(p => p.Value).ToArray();
+        var keep = Downsampler.Keep(x, [y], Columns);
+        Column(w, "x", keep, x);
+        Column(w, name, keep, y);
+    }
+
+    private static void Event(Utf8JsonWriter w, Axis axis, ReportFinding f)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("t", axis.X(f.Time));
+        w.WriteString("at", axis.Label(f.Time));
+        w.WriteString("kind", f.Kind);
+        w.WriteString("severity", f.Severity);
+        w.WriteString("message", f.Message);
+        if (f.Number("wl1_lag_bytes") is { } lag)
+        {
+            w.WriteNumber("wl1_lag", lag);
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static void Column(Utf8JsonWriter w, string name, int[] keep, IReadOnlyList<double> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var i in keep)
+        {
+            w.WriteNumberValue(values[i]);
+        }
+
+        w.WriteEndArray();
+    }
+
+    private static void Times(Utf8JsonWriter w, string name, Axis axis, List<ulong> times, long? wallOffsetNs)
+    {
+        w.WriteStartArray(name);
+        foreach (var ns in times)
+        {
+            w.WriteNumberValue(axis.X(new ReportTime(ns, wallOffsetNs)));
+        }
+
+        w.WriteEndArray();
+    }
+
+    private static void Strings(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values)
+        {
+            w.WriteStringValue(v);
+        }
+
+        w.WriteEndArray();
+    }
+
+    private static string Label(ConnectionTrace t) => string.Create(CultureInfo.InvariantCulture, $"{t.Comm} {t.Pid} {t.Endpoints}");
+
+    /// <summary>
+    /// The time axis: Unix seconds when every input knows its wall clock, else seconds since the
+    /// earliest time of all inputs (JSON Lines samples carry monotonic times only).
+    /// </summary>
+    internal sealed class Axis
+    {
+        private readonly ulong originNs;
+
+        private Axis(bool wall, ulong originNs, double? start, double? end)
+        {
+            Wall = wall;
+            this.originNs = originNs;
+            Start = start;
+            End = end;
+        }
+
+        public bool Wall { get; }
+
+        public double? Start { get; }
+
+        public double? End { get; }
+
+        public static Axis Of(ReportBuilder report)
+        {
+            var times = report.Traces.SelectMany(t => t.Count == 0 ? [] : new[] { new ReportTime(t.TimesNs.Min(), t.WallOffsetNs), new ReportTime(t.TimesNs.Max(), t.WallOffsetNs) })
+                .Concat(report.Findings.Select(f => f.Time))
+                .Concat(report.Slab.Growth.Values.SelectMany(p => p.Select(q => q.Time)))
+                .Concat(report.Slab.SUnreclaim.Select(p => p.Time))
+                .ToList();
+            if (times.Count == 0)
+            {
+                return new Axis(true, 0, null, null);
+            }
+
+            var wall = times.All(t => t.WallOffsetNs is not null);
+            var origin = wall ? 0 : times.Min(t => t.Ns);
+            var probe = new Axis(wall, origin, null, null);
+            return new Axis(wall, origin, times.Min(probe.X), times.Max(probe.X));
+        }
+
+        /// <summary>Seconds on the axis, to the millisecond.</summary>
+        public double X(ReportTime t) => Math.Round(Wall ? t.UnixNs!.Value / 1e9 : (t.Ns - Math.Min(t.Ns, originNs)) / 1e9, 3);
+
+        /// <summary>RFC 3339 on a wall clock, <c>+HH:MM:SS.mmm</c> otherwise.</summary>
+        public string Label(ReportTime t) => Wall
+            ? Analysis.Formatting.Timestamps.Rfc3339(DateTime.UnixEpoch.AddTicks(t.UnixNs!.Value / TimeSpan.NanosecondsPerTick))
+            : Analysis.Formatting.Timestamps.SinceStart(t.Ns, originNs);
+    }
+}
