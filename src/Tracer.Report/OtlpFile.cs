@@ -80,14 +80,14 @@ internal static class OtlpFile
         }
 
         var attributes = Attributes(r);
-        if (attributes.GetValueOrDefault(TelemetryAttributes.HostName) is { ValueKind: JsonValueKind.String } host)
+        if (Text(attributes, TelemetryAttributes.HostName) is { } host)
         {
-            report.Hosts.Add(host.GetString()!);
+            report.Hosts.Add(host);
         }
 
-        if (attributes.GetValueOrDefault("service.version") is { ValueKind: JsonValueKind.String } version)
+        if (Text(attributes, "service.version") is { } version)
         {
-            report.Versions.Add(version.GetString()!);
+            report.Versions.Add(version);
         }
     }
 
@@ -95,22 +95,22 @@ internal static class OtlpFile
     private static ReportFinding? Finding(string path, int number, JsonElement record)
     {
         var attributes = Attributes(record);
-        if (attributes.GetValueOrDefault(TelemetryAttributes.FindingKind) is not { ValueKind: JsonValueKind.String } kind)
+        if (Text(attributes, TelemetryAttributes.FindingKind) is not { } kind)
         {
             return null;
         }
 
         if (!record.TryGetProperty("timeUnixNano", out var time) || !ulong.TryParse(time.ValueKind == JsonValueKind.String ? time.GetString() : time.GetRawText(), CultureInfo.InvariantCulture, out var unixNs))
         {
-            throw new ReportInputException($"{path}: line {number}: a log record of {kind.GetString()} without timeUnixNano");
+            throw new ReportInputException($"{path}: line {number}: a log record of {kind} without timeUnixNano");
         }
 
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
-            w.WriteString("kind", kind.GetString());
-            w.WriteString("severity", attributes.GetValueOrDefault(TelemetryAttributes.FindingSeverity) is { ValueKind: JsonValueKind.String } s ? s.GetString() : "info");
+            w.WriteString("kind", kind);
+            w.WriteString("severity", Text(attributes, TelemetryAttributes.FindingSeverity) ?? "info");
             w.WriteString("message", record.TryGetProperty("body", out var body) && body.TryGetProperty("stringValue", out var text) ? text.GetString() : "");
             foreach (var (attribute, json, factor) in FieldsRead)
             {
@@ -198,11 +198,16 @@ internal static class OtlpFile
                 var attributes = Attributes(point);
                 if (name == TracerTelemetry.SUnreclaimMetric)
                 {
+                    if (Text(attributes, TelemetryAttributes.SystemMemoryLinuxSlabState) is { } state && state != "unreclaimable")
+                    {
+                        continue;
+                    }
+
                     report.Slab.SUnreclaim.Add((at, value));
                 }
-                else if (attributes.GetValueOrDefault(TelemetryAttributes.SlabCache) is { ValueKind: JsonValueKind.String } cache)
+                else if (Text(attributes, TelemetryAttributes.SlabCache) is { } cache)
                 {
-                    report.Slab.AddCount(cache.GetString()!, at, value);
+                    report.Slab.AddCount(cache, at, value);
                 }
 
                 taken++;
@@ -243,6 +248,10 @@ internal static class OtlpFile
             w.WriteNumber(name, number * factor);
         }
     }
+
+    /// <summary>A string attribute's value (an AnyValue's <c>stringValue</c>); null when absent or not a string.</summary>
+    private static string? Text(Dictionary<string, JsonElement> attributes, string key) =>
+        attributes.TryGetValue(key, out var value) && value.ValueKind == JsonValueKind.Object && value.TryGetProperty("stringValue", out var s) ? s.GetString() : null;
 
     private static Dictionary<string, JsonElement> Attributes(JsonElement owner)
     {

@@ -1,6 +1,7 @@
 namespace Tracer.Report;
 
 /// <summary>Writes the page to a file, readable by its owner only: a report names hosts, ports and processes.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public static class ReportFile
 {
     /// <summary>What the header names as the report's maker.</summary>

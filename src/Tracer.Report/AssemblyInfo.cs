@@ -1,2 +1,0 @@
-// tracer report runs where tracer does: Linux; its files are created owner-only with Unix modes.
-[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
