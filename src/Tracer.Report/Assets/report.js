@@ -74,7 +74,10 @@
           ctx.stroke();
           ctx.setLineDash([]);
           ctx.fillStyle = l.color;
-          ctx.fillText(l.label, bbox.left + 4, y - 4);
+          ctx.font = Math.round(11 * devicePixelRatio) + 'px system-ui, sans-serif';
+          ctx.textAlign = 'left';
+          ctx.textBaseline = 'bottom';
+          ctx.fillText(l.label, bbox.left + 4, y - 2);
         }
         ctx.restore();
       }],
@@ -161,7 +164,7 @@
       const series = (label, stroke) => ({ label, stroke, width: 1.5, paths: stepped, value: (u, v) => bytes(v) });
       chart(section, { kind: 'window', cookie: c.cookie }, {
         title: 'send window, peer\'s advertised window, in flight, unsent',
-        series: [{ value: (u, v) => (v == null ? '' : when(v)) }, series('snd_wnd', '#1565c0'), series('advertised (scaled)', '#2e7d32'), series('in flight', '#ef6c00'), series('unsent', '#8e24aa')],
+        series: [{ label: 'time', value: (u, v) => (v == null ? '' : when(v)) }, series('snd_wnd', '#1565c0'), series('advertised (scaled)', '#2e7d32'), series('in flight', '#ef6c00'), series('unsent', '#8e24aa')],
         axes: [{ values: (u, s) => s.map(bytes), size: 70 }],
         plugins: [overlay({ bands, marks })],
       }, [d.x, d.snd_wnd, d.advertised, d.in_flight, d.unsent]);
@@ -169,7 +172,7 @@
       chart(section, { kind: 'lag', cookie: c.cookie, levels: [GiB, 2 * GiB] }, {
         title: 'snd_wl1 lag: bytes received since snd_wl1 last moved',
         scales: { x: xScale, y: { range: [0, top] } },
-        series: [{ value: (u, v) => (v == null ? '' : when(v)) }, series('wl1 lag', '#c62828')],
+        series: [{ label: 'time', value: (u, v) => (v == null ? '' : when(v)) }, series('wl1 lag', '#c62828')],
         axes: [{ values: (u, s) => s.map(bytes), size: 70 }],
         plugins: [overlay({ bands, marks, levels: [{ value: GiB, label: '1 GiB: warning', color: '#e08a00' }, { value: 2 * GiB, label: '2 GiB: window updates ignored', color: '#c62828' }] })],
       }, [d.x, d.wl1_lag]);
@@ -196,7 +199,7 @@
       const palette = ['#1565c0', '#c62828', '#2e7d32', '#ef6c00', '#6a1b9a', '#00838f', '#ad1457', '#5d4037'];
       chart(document.body, { kind: 'slab-growth' }, {
         title: 'slab growth per cache (objects since first seen), top ' + s.caches.length,
-        series: [{ value: (u, v) => (v == null ? '' : when(v)) }, ...s.caches.map((c, i) => ({ label: c.name, stroke: palette[i % palette.length], width: 1.5, spanGaps: true }))],
+        series: [{ label: 'time', value: (u, v) => (v == null ? '' : when(v)) }, ...s.caches.map((c, i) => ({ label: c.name, stroke: palette[i % palette.length], width: 1.5, spanGaps: true }))],
         axes: [{ size: 70 }],
         plugins: [overlay({ marks: oomMarks })],
       }, [xs, ...columnsOf]);
@@ -204,7 +207,7 @@
     if (s.sunreclaim.x.length) {
       chart(document.body, { kind: 'sunreclaim' }, {
         title: 'SUnreclaim (unreclaimable slab memory)',
-        series: [{ value: (u, v) => (v == null ? '' : when(v)) }, { label: 'SUnreclaim', stroke: '#37474f', width: 1.5, value: (u, v) => bytes(v) }],
+        series: [{ label: 'time', value: (u, v) => (v == null ? '' : when(v)) }, { label: 'SUnreclaim', stroke: '#37474f', width: 1.5, value: (u, v) => bytes(v) }],
         axes: [{ values: (u, sp) => sp.map(bytes), size: 70 }],
         plugins: [overlay({ marks: oomMarks })],
       }, [s.sunreclaim.x, s.sunreclaim.bytes]);
