@@ -16,6 +16,9 @@ public sealed class ReportBuilder
     /// <summary>Pixel columns a chart is thinned to: about the width of a chart on a laptop screen.</summary>
     public const int Columns = 1000;
 
+    /// <summary>Findings of one kind listed per connection (and among the others) before the rest are summed up.</summary>
+    public const int ListedPerKind = 20;
+
     /// <summary>Caches drawn in the growth chart, fastest-growing first.</summary>
     public const int TopCaches = 8;
 
@@ -57,13 +60,7 @@ public sealed class ReportBuilder
 
         w.WriteEndArray();
         WriteSlab(w, axis);
-        w.WriteStartArray("others");
-        foreach (var f in Findings.Where(f => f.Cookie is null && !f.Kind.StartsWith("slab.", StringComparison.Ordinal)))
-        {
-            Event(w, axis, f);
-        }
-
-        w.WriteEndArray();
+        Events(w, "others", axis, Findings.Where(f => f.Cookie is null && !f.Kind.StartsWith("slab.", StringComparison.Ordinal)).ToList());
         w.WriteEndObject();
     }
 
@@ -139,13 +136,7 @@ public sealed class ReportBuilder
             }
 
             WriteEpisodes(w, axis, findings);
-            w.WriteStartArray("events");
-            foreach (var f in findings.OrderBy(f => f.Time.Ns))
-            {
-                Event(w, axis, f);
-            }
-
-            w.WriteEndArray();
+            Events(w, "events", axis, findings);
         }
 
         w.WriteEndObject();
@@ -253,6 +244,46 @@ public sealed class ReportBuilder
         Column(w, name, keep, y);
     }
 
+    /// <summary>
+    /// Findings in time order; of a kind that repeats more than <see cref="ListedPerKind"/> times,
+    /// the first and last halves of that many, and one line saying how many more fell between.
+    /// </summary>
+    private static void Events(Utf8JsonWriter w, string name, Axis axis, List<ReportFinding> findings)
+    {
+        const int half = ListedPerKind / 2;
+        var listed = new List<(double T, Action Write)>();
+        foreach (var kind in findings.GroupBy(f => f.Kind))
+        {
+            var ordered = kind.OrderBy(f => axis.X(f.Time)).ToList();
+            var shown = ordered.Count > ListedPerKind ? ordered.Take(half).Concat(ordered.TakeLast(half)) : ordered;
+            listed.AddRange(shown.Select(f => (axis.X(f.Time), (Action)(() => Event(w, axis, f)))));
+            if (ordered.Count > ListedPerKind)
+            {
+                var from = ordered[half];
+                var to = ordered[^(half + 1)];
+                listed.Add((axis.X(from.Time), () =>
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("t", axis.X(from.Time));
+                    w.WriteString("at", axis.Label(from.Time));
+                    w.WriteString("kind", kind.Key);
+                    w.WriteString("severity", from.Severity);
+                    w.WriteString("message", string.Create(CultureInfo.InvariantCulture,
+                        $"{ordered.Count - ListedPerKind} more {kind.Key} findings until {axis.Label(to.Time)}, not listed; the last: {to.Message}"));
+                    w.WriteEndObject();
+                }));
+            }
+        }
+
+        w.WriteStartArray(name);
+        foreach (var (_, write) in listed.OrderBy(e => e.T))
+        {
+            write();
+        }
+
+        w.WriteEndArray();
+    }
+
     private static void Event(Utf8JsonWriter w, Axis axis, ReportFinding f)
     {
         w.WriteStartObject();
@@ -280,15 +311,11 @@ public sealed class ReportBuilder
         w.WriteEndArray();
     }
 
+    /// <summary>Marks on the time axis, the first and last of each pixel column: more would draw the same.</summary>
     private static void Times(Utf8JsonWriter w, string name, Axis axis, List<ulong> times, long? wallOffsetNs)
     {
-        w.WriteStartArray(name);
-        foreach (var ns in times)
-        {
-            w.WriteNumberValue(axis.X(new ReportTime(ns, wallOffsetNs)));
-        }
-
-        w.WriteEndArray();
+        var x = times.Select(ns => axis.X(new ReportTime(ns, wallOffsetNs))).ToArray();
+        Column(w, name, Downsampler.Keep(x, [], Columns), x);
     }
 
     private static void Strings(Utf8JsonWriter w, string name, IEnumerable<string> values)

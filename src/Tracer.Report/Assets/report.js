@@ -31,8 +31,14 @@
     return '+' + pad(Math.floor(s / 3600)) + ':' + pad(Math.floor(s / 60) % 60) + ':' + pad(Math.floor(s) % 60);
   };
   const width = () => Math.max(480, Math.min(1200, document.documentElement.clientWidth - 48));
-  const xScale = wall ? { time: true } : { time: false };
-  const xAxis = wall ? {} : { values: (u, splits) => splits.map(when) };
+  // ticks in UTC like the header (uPlot's own are local time), or as time since the first sample
+  const tick = t => {
+    if (!wall) return when(t);
+    const iso = new Date(t * 1000).toISOString();
+    return data.header.end - data.header.start > 86400 ? iso.slice(5, 10) + ' ' + iso.slice(11, 16) : iso.slice(11, 19);
+  };
+  const xScale = { time: false };
+  const xAxis = { values: (u, splits) => splits.map(tick), space: 80 };
   const stepped = uPlot.paths.stepped({ align: 1 });
 
   // vertical bands (zero-window episodes) under the series, marks and level lines over them
@@ -229,6 +235,8 @@
     document.body.append(el('h2', {}, 'Other findings'), el('ul', { class: 'events' }, ...data.others.map(e => el('li', {}, el('span', { class: 'sev-' + e.severity }, when(e.t) + ' ' + e.kind), ': ' + e.message))));
   }
 
+  // script time, and time since navigation started (parsing the page and the library included)
   document.body.dataset.renderMs = (performance.now() - started).toFixed(1);
+  document.body.dataset.openedMs = performance.now().toFixed(1);
   document.body.dataset.rendered = 'true';
 })();
