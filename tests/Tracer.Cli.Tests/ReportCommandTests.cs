@@ -3,6 +3,7 @@ using Tracer.Integration.Tests;
 namespace Tracer.Cli.Tests;
 
 /// <summary><c>tracer report</c> as a user runs it: the page written owner-only, bad inputs one line and exit 1.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ReportCommandTests : IDisposable
 {
     private static readonly string Incident = Path.Combine(AppContext.BaseDirectory, "Fixtures", "incident-rsync.jsonl");
