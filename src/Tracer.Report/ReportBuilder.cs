@@ -16,9 +16,6 @@ public sealed class ReportBuilder
     /// <summary>Pixel columns a chart is thinned to: about the width of a chart on a laptop screen.</summary>
     public const int Columns = 1000;
 
-    /// <summary>Findings of one kind listed per connection (and among the others) before the rest are summed up.</summary>
-    public const int ListedPerKind = 20;
-
     /// <summary>Caches drawn in the growth chart, fastest-growing first.</summary>
     public const int TopCaches = 8;
 
@@ -38,7 +35,7 @@ public sealed class ReportBuilder
 
     public List<ConnectionTrace> Traces { get; } = [];
 
-    public List<ReportFinding> Findings { get; } = [];
+    public FindingLog Findings { get; } = new();
 
     public SlabSeries Slab { get; } = new();
 
@@ -47,7 +44,8 @@ public sealed class ReportBuilder
     {
         ArgumentNullException.ThrowIfNull(w);
         var axis = Axis.Of(this);
-        var byCookie = Findings.Where(f => f.Cookie is not null).GroupBy(f => f.Cookie!.Value).ToDictionary(g => g.Key, g => g.ToList());
+        var byCookie = Findings.All.Where(f => f.Cookie is not null).GroupBy(f => f.Cookie!.Value).ToDictionary(g => g.Key, g => g.ToList());
+        var gapsByCookie = Findings.Gaps.Where(g => g.Cookie is not null).GroupBy(g => g.Cookie!.Value).ToDictionary(g => g.Key, g => g.ToList());
         w.WriteStartObject();
         w.WriteString("clock", axis.Wall ? "wall" : "relative");
         WriteHeader(w, axis, generator);
@@ -55,12 +53,13 @@ public sealed class ReportBuilder
         var cookies = Traces.Select(t => t.Cookie).Concat(byCookie.Keys).Distinct();
         foreach (var cookie in cookies)
         {
-            WriteConnection(w, axis, Traces.FirstOrDefault(t => t.Cookie == cookie), byCookie.GetValueOrDefault(cookie, []));
+            WriteConnection(w, axis, Traces.FirstOrDefault(t => t.Cookie == cookie), byCookie.GetValueOrDefault(cookie, []), gapsByCookie.GetValueOrDefault(cookie, []));
         }
 
         w.WriteEndArray();
         WriteSlab(w, axis);
-        Events(w, "others", axis, Findings.Where(f => f.Cookie is null && !f.Kind.StartsWith("slab.", StringComparison.Ordinal)).ToList());
+        static bool Other(string kind) => !kind.StartsWith("slab.", StringComparison.Ordinal);
+        Events(w, "others", axis, Findings.All.Where(f => f.Cookie is null && Other(f.Kind)).ToList(), Findings.Gaps.Where(g => g.Cookie is null && Other(g.Kind)).ToList());
         w.WriteEndObject();
     }
 
@@ -87,7 +86,7 @@ public sealed class ReportBuilder
             w.WriteNumber("end", axis.End!.Value);
         }
 
-        var drops = Findings.Where(f => f.Kind == "tracer.drops").ToList();
+        var drops = Findings.All.Where(f => f.Kind == "tracer.drops").OrderBy(f => axis.X(f.Time)).ToList();
         w.WriteNumber("dropped", drops.Sum(f => f.Number("dropped") ?? 0));
         w.WriteStartArray("incomplete");
         foreach (var f in drops)
@@ -95,10 +94,10 @@ public sealed class ReportBuilder
             w.WriteStringValue($"{axis.Label(f.Time)}: {f.Message}");
         }
 
-        foreach (var group in Findings.Where(f => f.Flag("possibly_incomplete")).GroupBy(f => f.ConnectionLabel))
+        foreach (var group in Findings.All.Where(f => f.Flag("possibly_incomplete")).GroupBy(f => f.ConnectionLabel))
         {
             w.WriteStringValue(string.Create(CultureInfo.InvariantCulture,
-                $"{group.Key}: {group.Count()} findings rest on samples the kernel dropped ({group.Max(f => f.Number("lost_samples") ?? 0)} lost)"));
+                $"{group.Key}: findings from {axis.Label(group.MinBy(f => f.Time.Ns)!.Time)} rest on samples the kernel dropped (up to {group.Max(f => f.Number("lost_samples") ?? 0)} lost)"));
         }
 
         w.WriteEndArray();
@@ -106,7 +105,7 @@ public sealed class ReportBuilder
         w.WriteEndObject();
     }
 
-    private static void WriteConnection(Utf8JsonWriter w, Axis axis, ConnectionTrace? trace, List<ReportFinding> findings)
+    private static void WriteConnection(Utf8JsonWriter w, Axis axis, ConnectionTrace? trace, List<ReportFinding> findings, List<FindingGap> gaps)
     {
         var worst = findings
             .OrderByDescending(f => f.Rank)
@@ -117,7 +116,7 @@ public sealed class ReportBuilder
         w.WriteString("label", trace is not null ? Label(trace) : findings[0].ConnectionLabel);
         w.WriteNumber("cookie", trace?.Cookie ?? findings[0].Cookie!.Value);
         w.WriteNumber("samples", trace?.Count ?? 0);
-        w.WriteNumber("findings", findings.Count);
+        w.WriteNumber("findings", findings.Count + gaps.Sum(g => g.Omitted));
         if (worst is not null)
         {
             w.WriteStartObject("worst");
@@ -136,7 +135,7 @@ public sealed class ReportBuilder
             }
 
             WriteEpisodes(w, axis, findings);
-            Events(w, "events", axis, findings);
+            Events(w, "events", axis, findings, gaps);
         }
 
         w.WriteEndObject();
@@ -203,7 +202,7 @@ public sealed class ReportBuilder
         Thinned(w, axis, Slab.SUnreclaim, "bytes");
         w.WriteEndObject();
         w.WriteStartArray("suspects");
-        foreach (var f in Findings.Where(f => f.Kind == "slab.leak_suspect"))
+        foreach (var f in Findings.All.Where(f => f.Kind == "slab.leak_suspect").OrderBy(f => axis.X(f.Time)))
         {
             w.WriteStartObject();
             w.WriteNumber("t", axis.X(f.Time));
@@ -225,7 +224,7 @@ public sealed class ReportBuilder
 
         w.WriteEndArray();
         w.WriteStartArray("ooms");
-        foreach (var f in Findings.Where(f => f.Kind == "slab.oom"))
+        foreach (var f in Findings.All.Where(f => f.Kind == "slab.oom").OrderBy(f => axis.X(f.Time)))
         {
             Event(w, axis, f);
         }
@@ -244,37 +243,11 @@ public sealed class ReportBuilder
         Column(w, name, keep, y);
     }
 
-    /// <summary>
-    /// Findings in time order; of a kind that repeats more than <see cref="ListedPerKind"/> times,
-    /// the first and last halves of that many, and one line saying how many more fell between.
-    /// </summary>
-    private static void Events(Utf8JsonWriter w, string name, Axis axis, List<ReportFinding> findings)
+    /// <summary>The findings kept, and a line for each run the log left out, in time order.</summary>
+    private static void Events(Utf8JsonWriter w, string name, Axis axis, List<ReportFinding> findings, List<FindingGap> gaps)
     {
-        const int half = ListedPerKind / 2;
-        var listed = new List<(double T, Action Write)>();
-        foreach (var kind in findings.GroupBy(f => f.Kind))
-        {
-            var ordered = kind.OrderBy(f => axis.X(f.Time)).ToList();
-            var shown = ordered.Count > ListedPerKind ? ordered.Take(half).Concat(ordered.TakeLast(half)) : ordered;
-            listed.AddRange(shown.Select(f => (axis.X(f.Time), (Action)(() => Event(w, axis, f)))));
-            if (ordered.Count > ListedPerKind)
-            {
-                var from = ordered[half];
-                var to = ordered[^(half + 1)];
-                listed.Add((axis.X(from.Time), () =>
-                {
-                    w.WriteStartObject();
-                    w.WriteNumber("t", axis.X(from.Time));
-                    w.WriteString("at", axis.Label(from.Time));
-                    w.WriteString("kind", kind.Key);
-                    w.WriteString("severity", from.Severity);
-                    w.WriteString("message", string.Create(CultureInfo.InvariantCulture,
-                        $"{ordered.Count - ListedPerKind} more {kind.Key} findings until {axis.Label(to.Time)}, not listed; the last: {to.Message}"));
-                    w.WriteEndObject();
-                }));
-            }
-        }
-
+        var listed = findings.Select(f => (T: axis.X(f.Time), Write: (Action)(() => Event(w, axis, f))))
+            .Concat(gaps.Select(g => (T: axis.X(g.First.Time), Write: (Action)(() => Gap(w, axis, g)))));
         w.WriteStartArray(name);
         foreach (var (_, write) in listed.OrderBy(e => e.T))
         {
@@ -282,6 +255,18 @@ public sealed class ReportBuilder
         }
 
         w.WriteEndArray();
+    }
+
+    private static void Gap(Utf8JsonWriter w, Axis axis, FindingGap gap)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("t", axis.X(gap.First.Time));
+        w.WriteString("at", axis.Label(gap.First.Time));
+        w.WriteString("kind", gap.Kind);
+        w.WriteString("severity", gap.First.Severity);
+        w.WriteString("message", string.Create(CultureInfo.InvariantCulture,
+            $"{gap.Omitted} more {gap.Kind} findings until {axis.Label(gap.Last.Time)}, not listed; the last: {gap.Last.Message}"));
+        w.WriteEndObject();
     }
 
     private static void Event(Utf8JsonWriter w, Axis axis, ReportFinding f)
@@ -356,7 +341,7 @@ public sealed class ReportBuilder
         public static Axis Of(ReportBuilder report)
         {
             var times = report.Traces.SelectMany(t => t.Count == 0 ? [] : new[] { new ReportTime(t.TimesNs.Min(), t.WallOffsetNs), new ReportTime(t.TimesNs.Max(), t.WallOffsetNs) })
-                .Concat(report.Findings.Select(f => f.Time))
+                .Concat(report.Findings.All.Select(f => f.Time))
                 .Concat(report.Slab.Growth.Values.SelectMany(p => p.Select(q => q.Time)))
                 .Concat(report.Slab.SUnreclaim.Select(p => p.Time))
                 .ToList();

@@ -8,15 +8,14 @@ namespace Tracer.Report;
 /// state after every sample, for the charts.
 /// </summary>
 /// <param name="wallOffsetNs">The input's monotonic → Unix offset; null when it has none.</param>
-public sealed class ReportCollector(long? wallOffsetNs) : IFindingSink
+/// <param name="findings">Where the findings go.</param>
+public sealed class ReportCollector(long? wallOffsetNs, FindingLog findings) : IFindingSink
 {
     private readonly Dictionary<ulong, ConnectionTrace> traces = [];
 
-    public List<ReportFinding> Findings { get; } = [];
-
     public IEnumerable<ConnectionTrace> Traces => traces.Values;
 
-    public void Emit(Finding finding) => Findings.Add(ReportFinding.From(finding, wallOffsetNs));
+    public void Emit(Finding finding) => findings.Add(ReportFinding.From(finding, wallOffsetNs));
 
     public void Analyzed(in TcpSample sample, TcpWindowAnalyzer analyzer)
     {

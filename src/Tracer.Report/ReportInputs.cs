@@ -66,6 +66,7 @@ public static class ReportInputs
     {
         long? wallOffset;
         string format;
+        var before = report.Findings.Count;
         EngineResult result;
         ReportCollector collector;
         using (var source = FileTcpSource.Open(path))
@@ -83,44 +84,31 @@ public static class ReportInputs
                 wallOffset = JsonLinesWallOffset(path);
             }
 
-            collector = new ReportCollector(wallOffset);
+            collector = new ReportCollector(wallOffset, report.Findings);
             using var stop = new StopSignal(null);
             result = new Engine(new EngineOptions(), collector, logger).Run(source, slab: null, stop);
         }
 
-        var fileFindings = format == "JSON Lines" ? ReadFindingLines(path, wallOffset, result.Samples > 0) : [];
-        if (result.Samples == 0 && fileFindings.Count == 0)
+        var fromSamples = report.Findings.Count - before;
+        var inFile = format == "JSON Lines" ? ReadFindingLines(path, wallOffset, result.Samples > 0, report) : 0;
+        if (result.Samples == 0 && inFile == 0)
         {
             throw new ReportInputException($"{path}: no samples and no findings");
         }
 
         report.Traces.AddRange(collector.Traces);
-        report.Findings.AddRange(collector.Findings);
-        report.Findings.AddRange(fileFindings);
-        foreach (var f in fileFindings.Where(f => f.Kind == "slab.growth"))
-        {
-            if (f.String("cache") is { } cache && f.Number("net_objects") is { } net)
-            {
-                report.Slab.AddNet(cache, f.Time, net);
-            }
-
-            if (f.Number("sunreclaim_kb") is { } kb)
-            {
-                report.Slab.SUnreclaim.Add((f.Time, kb * 1024));
-            }
-        }
-
         report.Inputs.Add(new(path, string.Create(CultureInfo.InvariantCulture,
-            $"{format}: {result.Samples} samples, {collector.Findings.Count} findings from them, {fileFindings.Count} findings in the file")));
+            $"{format}: {result.Samples} samples, {fromSamples} findings from them, {inFile} findings in the file")));
     }
 
     /// <summary>
-    /// Finding lines (any kind but <c>tcp.sample</c>): what <c>tracer tcp --json</c> and <c>slab --json</c> write.
-    /// When the file also holds samples, the engine remade its connection findings: only the others are kept.
+    /// Finding lines (any kind but <c>tcp.sample</c>): what <c>tracer tcp --json</c> and <c>slab --json</c> write;
+    /// <c>slab.growth</c> lines also feed the slab series. When the file also holds samples, the engine
+    /// remade its connection findings: only the others are taken. Returns the findings taken.
     /// </summary>
-    private static List<ReportFinding> ReadFindingLines(string path, long? wallOffset, bool hasSamples)
+    private static long ReadFindingLines(string path, long? wallOffset, bool hasSamples, ReportBuilder report)
     {
-        var findings = new List<ReportFinding>();
+        long taken = 0;
         foreach (var (line, number) in Lines(path))
         {
             using var document = Parse(path, number, line);
@@ -140,10 +128,25 @@ public static class ReportInputs
                 continue;
             }
 
-            findings.Add(new ReportFinding(root.Clone(), new ReportTime(ns, wallOffset)));
+            var finding = new ReportFinding(root.Clone(), new ReportTime(ns, wallOffset));
+            if (finding.Kind == "slab.growth")
+            {
+                if (finding.String("cache") is { } cache && finding.Number("net_objects") is { } net)
+                {
+                    report.Slab.AddNet(cache, finding.Time, net);
+                }
+
+                if (finding.Number("sunreclaim_kb") is { } kb)
+                {
+                    report.Slab.SUnreclaim.Add((finding.Time, kb * 1024));
+                }
+            }
+
+            report.Findings.Add(finding);
+            taken++;
         }
 
-        return findings;
+        return taken;
     }
 
     /// <summary>Unix − monotonic nanoseconds from the first line carrying both <c>time</c> and <c>ts_ns</c>; null when none does.</summary>

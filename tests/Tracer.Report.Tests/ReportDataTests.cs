@@ -138,7 +138,7 @@ public sealed class ReportDataTests : IDisposable
         var report = Reports.Build(directory);
         var data = Reports.Data(report);
 
-        Assert.Equal(Reports.Replay(Reports.Incident).Select(f => f.Kind.Name).Order(), report.Findings.Select(f => f.Kind).Order());
+        Assert.Equal(Reports.Replay(Reports.Incident).Select(f => f.Kind.Name).Order(), report.Findings.All.Select(f => f.Kind).Order());
         Assert.Contains(Environment.MachineName, report.Hosts);
         Assert.Contains(typeof(TelemetrySink).Assembly.GetName().Version!.ToString(3), report.Versions);
         var connection = Assert.Single(data.GetProperty("connections").EnumerateArray());
