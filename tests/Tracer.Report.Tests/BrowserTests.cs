@@ -107,6 +107,24 @@ public sealed class BrowserTests
     }
 
     [Fact]
+    public async Task SlabGrowthAndSUnreclaimAreDrawnWithTheOomKillAndTheSuspectsStacks()
+    {
+        var path = Write("slab.html", Reports.JsonLines(Reports.TempDirectory(), "slab.jsonl", Reports.SlabIncident(), Reports.Wall));
+        await using var browser = await HeadlessChromium.Start();
+
+        await browser.Open(path);
+        await browser.Screenshot(Path.Combine(AppContext.BaseDirectory, "screenshots", "slab.png"));
+        var charts = await browser.Evaluate("JSON.stringify(tracerReport.charts.map(c => [c.kind, c.u.series.map(s => s.label)]))");
+
+        Assert.Empty(browser.Errors);
+        Assert.Equal("""[["slab-growth",["time","sock_inode_cache","kmalloc-8"]],["sunreclaim",["time","SUnreclaim"]]]""", charts.GetString());
+        Assert.Contains("OOM killer chose 23713/nginx", (await browser.Evaluate("document.body.innerText")).GetString(), StringComparison.Ordinal);
+        Assert.True((await browser.Evaluate("tracerReport.charts.every(c => c.u.scales.x.max >= tracerReport.data.slab.ooms[0].t)")).GetBoolean(), "the OOM kill is on both charts' time axis");
+        Assert.Equal("__sys_socket → sock_alloc_inode", (await browser.Evaluate("document.querySelector('section.suspect ul.stacks code').textContent")).GetString());
+        Assert.Contains("by hrrb ×120000, apache2 ×60000", (await browser.Evaluate("document.querySelector('section.suspect ul.stacks li').textContent")).GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ConsoleErrorsAndUncaughtExceptionsOfAPageAreCaught()
     {
         Directory.CreateDirectory(Output);

@@ -12,11 +12,9 @@ namespace Tracer.Report.Tests;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ReportDataTests : IDisposable
 {
-    private static readonly DateTime Boot = new(2026, 12, 6, 0, 0, 0, DateTimeKind.Utc);
-    private static readonly StackShare Stack = new("__sys_socket → sock_alloc_inode", ["__sys_socket", "sock_alloc_inode"], 180_000, 180_000 * 624, [("hrrb", 120_000L), ("apache2", 60_000L)]);
     private readonly string directory = Reports.TempDirectory();
 
-    private static DateTime Wall(ulong ns) => Boot.AddTicks((long)(ns / 100));
+    private static DateTime Wall(ulong ns) => Reports.Wall(ns);
 
     [Fact]
     public void EverySampleOfTheIncidentIsARowWithTheAnalyzersWl1Lag()
@@ -59,7 +57,7 @@ public sealed class ReportDataTests : IDisposable
     public void ARecordingGivesWallClockTimesAndItsKernel()
     {
         var path = Path.Combine(directory, "incident.trec");
-        var header = new RecordingHeader("5.4.0-rsync", Boot, 1_796_000_000_000_000_000);
+        var header = new RecordingHeader("5.4.0-rsync", Reports.Wall(0), 1_796_000_000_000_000_000);
         using (var writer = new RecordingWriter(File.Create(path), header))
         {
             foreach (var sample in Fixtures.Read(Reports.Incident))
@@ -97,16 +95,7 @@ public sealed class ReportDataTests : IDisposable
     [Fact]
     public void SlabJsonOutputGivesGrowthPerCacheSUnreclaimLeakSuspectsAndOomKills()
     {
-        const ulong second = 1_000_000_000;
-        var findings = new List<Finding>();
-        for (ulong t = 1; t <= 5; t++)
-        {
-            findings.Add(new SlabGrowthFinding(t * second, "sock_inode_cache", second, 4000, 4000 * 624, NetSource.Kernel, 4100, 100, null, 1_000_000 + (long)t * 2500, 2500, [Stack]));
-            findings.Add(new SlabGrowthFinding(t * second, "kmalloc-8", second, 100, 800, NetSource.Slabinfo, 120, null, 100, 1_000_000 + (long)t * 2500, 2500, []));
-        }
-
-        findings.Add(new SlabLeakSuspectFinding(5 * second, "sock_inode_cache", 5 * second, 20_000, 20_000 * 624, 3 * second, 12_500, [Stack]));
-        findings.Add(new SlabOomFinding(6 * second, 23713, "nginx", 33, 1UL << 30, 23254, "apache2", 1_020_000, [new CacheSize("sock_inode_cache", 20_000, 20_000 * 624)], ["sock_inode_cache"]));
+        var findings = Reports.SlabIncident();
         var path = Reports.JsonLines(directory, "slab.jsonl", findings, Wall);
 
         var slab = Reports.Data(Reports.Build(path)).GetProperty("slab");

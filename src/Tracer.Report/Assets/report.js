@@ -35,7 +35,8 @@
   const tick = t => {
     if (!wall) return when(t);
     const iso = new Date(t * 1000).toISOString();
-    return data.header.end - data.header.start > 86400 ? iso.slice(5, 10) + ' ' + iso.slice(11, 16) : iso.slice(11, 19);
+    const span = data.header.end - data.header.start;
+    return span > 86400 ? iso.slice(5, 10) + ' ' + iso.slice(11, 16) : span < 120 ? iso.slice(11, 23) : iso.slice(11, 19);
   };
   const xScale = { time: false };
   const xAxis = { values: (u, splits) => splits.map(tick), space: 80 };
@@ -153,7 +154,7 @@
   table.append(el('thead', {}, head), body);
   fill([...conns].sort((a, b) => rank(b) - rank(a) || b.findings - a.findings));
   head.children[3].setAttribute('aria-sort', 'descending');
-  document.body.append(el('h2', {}, 'Connections (' + conns.length + ')'), table);
+  document.body.append(el('h2', {}, 'Connections (' + conns.length + ')'), conns.length ? table : el('p', {}, 'No TCP connection in these inputs.'));
 
   // a section per connection with findings
   for (const c of conns.filter(c => c.events)) {
@@ -193,6 +194,9 @@
   if (s.caches.length || s.sunreclaim.x.length || s.suspects.length || s.ooms.length) {
     document.body.append(el('h2', {}, 'Slab'));
     const oomMarks = [{ at: s.ooms.map(o => o.t), color: '#c62828', width: 2, top: true }];
+    // the time axis reaches every OOM kill, also one after the last slab point
+    const slabTimes = [...s.caches.flatMap(c => c.x), ...s.sunreclaim.x, ...s.ooms.map(o => o.t)];
+    const slabX = { time: false, range: () => [Math.min(...slabTimes), Math.max(...slabTimes) + (slabTimes.length > 1 ? 0 : 1)] };
     if (s.caches.length) {
       // each cache on the union of the caches' times; null where a cache has no point
       const xs = [...new Set(s.caches.flatMap(c => c.x))].sort((a, b) => a - b);
@@ -205,6 +209,7 @@
       const palette = ['#1565c0', '#c62828', '#2e7d32', '#ef6c00', '#6a1b9a', '#00838f', '#ad1457', '#5d4037'];
       chart(document.body, { kind: 'slab-growth' }, {
         title: 'slab growth per cache (objects since first seen), top ' + s.caches.length,
+        scales: { x: slabX },
         series: [{ label: 'time', value: (u, v) => (v == null ? '' : when(v)) }, ...s.caches.map((c, i) => ({ label: c.name, stroke: palette[i % palette.length], width: 1.5, spanGaps: true }))],
         axes: [{ size: 70 }],
         plugins: [overlay({ marks: oomMarks })],
@@ -213,6 +218,7 @@
     if (s.sunreclaim.x.length) {
       chart(document.body, { kind: 'sunreclaim' }, {
         title: 'SUnreclaim (unreclaimable slab memory)',
+        scales: { x: slabX },
         series: [{ label: 'time', value: (u, v) => (v == null ? '' : when(v)) }, { label: 'SUnreclaim', stroke: '#37474f', width: 1.5, value: (u, v) => bytes(v) }],
         axes: [{ values: (u, sp) => sp.map(bytes), size: 70 }],
         plugins: [overlay({ marks: oomMarks })],
