@@ -19,6 +19,7 @@ public sealed class ReportBuilder
     /// <summary>Caches drawn in the growth chart, fastest-growing first.</summary>
     public const int TopCaches = 8;
 
+    /// <summary>Among a connection's findings of equal severity, which one is its worst: first here first.</summary>
     private static readonly string[] ConnectionKinds = ["tcp.stuck", "tcp.zero_window.open", "tcp.wl1_lag", "tcp.window_update_ignored", "tcp.zero_window.start", "tcp.zero_window.end"];
 
     public List<ReportInput> Inputs { get; } = [];
