@@ -5,6 +5,7 @@ using Tracer.Analysis.Recording;
 using Tracer.Analysis.Slab;
 using Tracer.Analysis.Tcp;
 using Tracer.Analysis.Tests;
+using Tracer.Output;
 using Tracer.Telemetry;
 
 namespace Tracer.Report.Tests;
@@ -90,6 +91,35 @@ public sealed class ReportDataTests : IDisposable
         Assert.False(connection.TryGetProperty("chart", out _));
         Assert.Equal(findings.Count, connection.GetProperty("events").GetArrayLength());
         Assert.True(Assert.Single(connection.GetProperty("episodes").EnumerateArray())[2].GetBoolean());
+    }
+
+    [Fact]
+    public void EverySegmentJsonGivesChartsOnTheWallClockWithoutCountingItsFindingsTwice()
+    {
+        var path = Path.Combine(directory, "every-segment.jsonl");
+        using (var file = File.Create(path))
+        using (var output = new JsonLinesOutput(file, Wall, samples: true))
+        {
+            var samples = Fixtures.Read(Reports.Incident);
+            var findings = Reports.Replay(Reports.Incident);
+            foreach (var sample in samples)
+            {
+                output.Sample(sample);
+                foreach (var finding in findings.Where(f => f.TimestampNs == sample.TimestampNs))
+                {
+                    output.Emit(finding);
+                }
+            }
+        }
+
+        var data = Reports.Data(Reports.Build(path));
+
+        Assert.Equal("wall", data.GetProperty("clock").GetString());
+        var connection = Assert.Single(data.GetProperty("connections").EnumerateArray());
+        Assert.Equal(Reports.Replay(Reports.Incident).Count, connection.GetProperty("findings").GetInt32());
+        Assert.True(connection.TryGetProperty("chart", out _));
+        var first = Fixtures.Read(Reports.Incident)[0].TimestampNs;
+        Assert.Equal(Math.Round((Wall(first) - DateTime.UnixEpoch).Ticks / 1e7, 3), data.GetProperty("header").GetProperty("start").GetDouble(), 3);
     }
 
     [Fact]
