@@ -31,6 +31,9 @@ public sealed class ReportBuilder
     /// <summary>Versions of the tracer that produced the inputs, where they say.</summary>
     public SortedSet<string> Versions { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The filters each trace ran with, where its input says: "INPUT: --comm rsync".</summary>
+    public SortedSet<string> Filters { get; } = new(StringComparer.Ordinal);
+
     /// <summary>What the inputs do not tell, or tell only in part: said in the header.</summary>
     public List<string> Notes { get; } = [];
 
@@ -70,6 +73,7 @@ public sealed class ReportBuilder
         Strings(w, "hosts", Hosts);
         Strings(w, "kernels", Kernels);
         Strings(w, "versions", Versions);
+        Strings(w, "filters", Filters);
         w.WriteString("generator", generator);
         w.WriteStartArray("inputs");
         foreach (var input in Inputs)

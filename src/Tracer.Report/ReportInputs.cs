@@ -77,7 +77,11 @@ public static class ReportInputs
             if (header is not null)
             {
                 report.Kernels.Add(header.KernelRelease);
-                report.Notes.Add($"{path}: a recording holds samples only: the host, the filters and the kernel's drop counts were not recorded");
+                Add(report.Hosts, header.Host);
+                Add(report.Versions, header.TracerVersion);
+                Add(report.Filters, header.Filters is { } filters ? $"{path}: {(filters.Length == 0 ? "none" : filters)}" : null);
+                var unknown = string.Join(", ", new[] { header.Host is null ? "the host" : null, header.Filters is null ? "the filters" : null }.OfType<string>());
+                report.Notes.Add($"{path}: a recording holds samples, not the kernel's drop counts{(unknown.Length > 0 ? $"; {unknown} not recorded" : "")}");
             }
             else
             {
@@ -147,6 +151,14 @@ public static class ReportInputs
         }
 
         return taken;
+    }
+
+    private static void Add(SortedSet<string> set, string? value)
+    {
+        if (value is not null)
+        {
+            set.Add(value);
+        }
     }
 
     /// <summary>Unix − monotonic nanoseconds from the first line carrying both <c>time</c> and <c>ts_ns</c>; null when none does.</summary>

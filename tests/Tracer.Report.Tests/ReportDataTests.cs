@@ -55,10 +55,10 @@ public sealed class ReportDataTests : IDisposable
     }
 
     [Fact]
-    public void ARecordingGivesWallClockTimesAndItsKernel()
+    public void ARecordingGivesWallClockTimesItsKernelHostVersionAndFilters()
     {
         var path = Path.Combine(directory, "incident.trec");
-        var header = new RecordingHeader("5.4.0-rsync", Reports.Wall(0), 1_796_000_000_000_000_000);
+        var header = new RecordingHeader("5.4.0-rsync", Reports.Wall(0), 1_796_000_000_000_000_000) { Host = "db-7", TracerVersion = "0.4.0", Filters = "--port 873" };
         using (var writer = new RecordingWriter(File.Create(path), header))
         {
             foreach (var sample in Fixtures.Read(Reports.Incident))
@@ -72,6 +72,9 @@ public sealed class ReportDataTests : IDisposable
 
         Assert.Equal("wall", data.GetProperty("clock").GetString());
         Assert.Equal(["5.4.0-rsync"], report.Kernels);
+        Assert.Equal(["db-7"], report.Hosts);
+        Assert.Equal(["0.4.0"], report.Versions);
+        Assert.Equal([$"{path}: --port 873"], report.Filters);
         var first = Fixtures.Read(Reports.Incident)[0].TimestampNs;
         Assert.Equal(Math.Round(((long)first + header.MonotonicToWallOffsetNs) / 1e9, 3), data.GetProperty("header").GetProperty("start").GetDouble());
         Assert.Equal("tcp.stuck", data.GetProperty("connections")[0].GetProperty("worst").GetProperty("kind").GetString());

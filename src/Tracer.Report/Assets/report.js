@@ -108,7 +108,7 @@
   row('kernel', h.kernels.length ? h.kernels.join(', ') : 'not recorded in these inputs');
   row('tracer', (h.versions.length ? 'recorded by ' + h.versions.join(', ') + '; ' : '') + 'report by ' + h.generator);
   row('time range', h.start == null ? 'no data' : when(h.start) + ' — ' + when(h.end) + (wall ? ' (UTC)' : ' (since the first sample; the inputs hold no wall clock)'));
-  row('filters', 'not recorded in these inputs');
+  row('filters', h.filters.length ? el('span', {}, ...h.filters.flatMap(f => [f, el('br')])) : 'not recorded in these inputs');
   row('inputs', el('span', {}, ...h.inputs.flatMap(i => [el('code', {}, i.path), ': ' + i.what, el('br')])));
   row('drops', h.dropped > 0 ? h.dropped + ' samples dropped by the kernel' : 'none reported');
   if (h.incomplete.length) row('may be incomplete', el('ul', { class: 'events incomplete' }, ...h.incomplete.map(s => el('li', {}, s))));
