@@ -20,7 +20,7 @@ DESTDIR ?=
 AOT := $(BUILD)/aot/tracer
 DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 
-.PHONY: all deps bpf build run test test-unit test-integration bindings clean
+.PHONY: all deps bpf report-assets build run test test-unit test-integration bindings clean
 
 all: build
 
@@ -40,7 +40,15 @@ $(BPF_OUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HEADERS) $(BUILD)/vmlinux.h
 
 bpf: deps $(BPF_OBJECTS)
 
-build: bpf
+# The chart library tracer report inlines (uPlot, pinned in tools/report-assets/package-lock.json),
+# embedded into Tracer.Report at build time; npm ci again whenever the lock file changes.
+REPORT_ASSETS := tools/report-assets
+$(REPORT_ASSETS)/node_modules/.package-lock.json: $(REPORT_ASSETS)/package-lock.json | deps
+	cd $(REPORT_ASSETS) && npm ci --no-audit --no-fund
+
+report-assets: $(REPORT_ASSETS)/node_modules/.package-lock.json
+
+build: bpf report-assets
 	$(DOTNET) build Tracer.sln -c $(CONFIGURATION) --nologo -v quiet
 
 run: build
@@ -57,13 +65,15 @@ clean:
 
 # Overhead and consumer budgets (scripts/bench.sh) of the NativeAOT binary, the one deployed, then
 # tracer attach start-up against bpftrace (scripts/bench-attach.sh, JIT and NativeAOT builds), then
-# the data path walk over 50 processes with 1,000 fds each (scripts/bench-walk.sh, budget 200 ms).
-# Results and the commands are recorded in docs/benchmarks.md.
+# the data path walk over 50 processes with 1,000 fds each (scripts/bench-walk.sh, budget 200 ms), then
+# tracer report of a 1 M-sample recording: its size and chromium's time to open it (scripts/bench-report.sh,
+# budgets 3 MB and 2 s). Results and the commands are recorded in docs/benchmarks.md.
 bench: build publish
 	@scripts/install-deps.sh --bench
 	scripts/bench.sh $(BENCH_ROUNDS)
 	scripts/bench-attach.sh $(BENCH_RUNS)
 	scripts/bench-walk.sh $(BENCH_WALK_RUNS)
+	TRACER=$(AOT) scripts/bench-report.sh $(BENCH_REPORT_SAMPLES) $(BENCH_REPORT_RUNS)
 
 # tracer run for SOAK_SECONDS (600) under traffic, socket churn and zero-window episodes, exporting to
 # an OTLP receiver that is killed and restarted: memory, descriptors, lost spans, clean exit
@@ -72,7 +82,7 @@ soak: build publish
 	scripts/soak.sh
 
 # NativeAOT build of the tracer command into build/aot/ (not needed by make test)
-publish: bpf
+publish: bpf report-assets
 	$(DOTNET) publish src/Tracer.Cli/Tracer.Cli.csproj -c $(CONFIGURATION) -r linux-x64 -p:PublishAot=true -o $(BUILD)/aot --nologo -v quiet
 
 # The NativeAOT binary, its unit (ExecStart pointing at PREFIX), /etc/default/tracer (kept if it

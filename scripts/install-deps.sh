@@ -10,7 +10,12 @@ packages=(
   openssh-server netcat-openbsd   # rsync over a test-started sshd, tar | nc (tracer attach's data path)
   prometheus                      # prometheus scrapes tracer run --prometheus in a test; promtool checks deploy/'s rules
   nginx-light python3             # the reset tests: nginx with reuseport as the server, a python listener as the ghost
+  chromium                        # the report's browser tests and benchmark (headless)
 )
+
+# npm ci installs the report's chart library (tools/report-assets) and the OTLP test peer:
+# Debian's nodejs and npm when no npm is on PATH
+command -v npm >/dev/null || packages+=(nodejs npm)
 
 # `make bench` only: the start-up benchmark of tracer attach against bpftrace
 if [[ ${1:-} == --bench ]]; then

@@ -18,8 +18,11 @@ using Tracer.Interop.Events;
 //   stalls SECONDS EVERY HOLD       a zero-window episode of HOLD seconds every EVERY seconds, each on a
 //                                   new loopback connection; one line per episode once its window reopened:
 //                                   unix-ms client-port server-port
+//   recording SAMPLES FILE          a recording of one rsync-like transfer (ReportInput): the input of
+//                                   scripts/bench-report.sh
 return args switch
 {
+    ["recording", var samples, var file] => ReportInput.Write(int.Parse(samples, CultureInfo.InvariantCulture), file),
     ["rr", var seconds, var connections] => RequestResponse(Seconds(seconds), int.Parse(connections, CultureInfo.InvariantCulture), perSecond: false),
     ["rr", var seconds, var connections, "--per-second"] => RequestResponse(Seconds(seconds), int.Parse(connections, CultureInfo.InvariantCulture), perSecond: true),
     ["churn", var seconds] => Churn(Seconds(seconds), perSecond: false),
@@ -35,7 +38,7 @@ static TimeSpan Seconds(string text) => TimeSpan.FromSeconds(double.Parse(text, 
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Bench rr SECONDS CONNECTIONS | churn SECONDS | hold CONNECTIONS SECONDS | empty OBJECT SECONDS [PROGRAM...] | ring OBJECT LIBRARY ROUNDS | stalls SECONDS EVERY HOLD");
+    Console.Error.WriteLine("usage: Bench rr SECONDS CONNECTIONS | churn SECONDS | hold CONNECTIONS SECONDS | empty OBJECT SECONDS [PROGRAM...] | ring OBJECT LIBRARY ROUNDS | stalls SECONDS EVERY HOLD | recording SAMPLES FILE");
     return 2;
 }
 

@@ -49,6 +49,7 @@ public static class Cli
             TcpCommand.Create(),
             RecordCommand.Create(),
             ReplayCommand.Create(),
+            ReportCommand.Create(),
             AttachCommand.Create(),
             SlabCommand.Create(),
             ResetsCommand.Create(),

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using Tracer.Bpf;
 using Tracer.Bpf.Attach;
 using Tracer.Pipeline.Sources;
+using Tracer.Report;
 using Tracer.Telemetry;
 
 namespace Tracer.Cli;
@@ -31,6 +32,28 @@ public static class OptionValues
     public static Argument<T> Reading<T>(this Argument<T> argument, ValueReader<T> reader)
     {
         argument.CustomParser = result => Read(result, "", reader);
+        return argument;
+    }
+
+    /// <summary>Every value of a multi-valued argument checked alike; the first bad one is the sentence.</summary>
+    public static Argument<string[]> ReadingEach(this Argument<string[]> argument, ValueReader<string> reader)
+    {
+        argument.CustomParser = result =>
+        {
+            var values = new List<string>();
+            foreach (var token in result.Tokens)
+            {
+                if (reader(token.Value, out var value) is { } problem)
+                {
+                    result.AddError($"{(token.Value.Length == 0 ? "\"\"" : token.Value)}: {problem}");
+                    return [];
+                }
+
+                values.Add(value);
+            }
+
+            return values.ToArray();
+        };
         return argument;
     }
 
@@ -210,6 +233,25 @@ public static class OptionValues
 
         file = new FileInfo(text);
         return null;
+    }
+
+    /// <summary>A file of samples or findings, an OTLP JSON file, or <c>tracer run</c>'s data directory.</summary>
+    public static string? ReportInput(string text, out string path)
+    {
+        path = text;
+        if (text.Length == 0)
+        {
+            return "the file name is empty";
+        }
+
+        if (Directory.Exists(text))
+        {
+            return ReportInputs.RunDirectoryFiles(text).Count == 0
+                ? $"a directory without tracer run's telemetry files ({string.Join(", ", ReportInputs.RunFiles)})"
+                : null;
+        }
+
+        return File.Exists(text) ? null : "no such file or directory";
     }
 
     /// <summary>A file to create or replace, in a directory that exists, that can be written.</summary>

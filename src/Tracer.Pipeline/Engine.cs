@@ -176,6 +176,7 @@ public sealed class Engine(EngineOptions options, IFindingSink sink, ILogger log
             samples++;
             tally.Sample(sample);
             tcpAnalyzer!.Observe(sample);
+            tally.Analyzed(sample, tcpAnalyzer);
         }
 
         void OnOom(OomVictim victim) => tally.Emit(slabAnalyzer!.Oom(victim, slab!.Snapshot(Clock.MonotonicNowNsUnsigned)));
@@ -262,6 +263,8 @@ public sealed class Engine(EngineOptions options, IFindingSink sink, ILogger log
         }
 
         public void Sample(in TcpSample sample) => sink.Sample(sample);
+
+        public void Analyzed(in TcpSample sample, TcpWindowAnalyzer analyzer) => sink.Analyzed(sample, analyzer);
 
         public void Tick(TraceState state) => sink.Tick(state);
     }

@@ -116,6 +116,26 @@ public sealed class RoundTripTests
     }
 
     [Fact]
+    public void HostTracerVersionAndFiltersRoundTripAfterTheKernelRelease()
+    {
+        var described = Header with { Host = "db-7", TracerVersion = "0.5.0", Filters = "--comm rsync --port 873" };
+        var sample = Corpus()[0];
+        foreach (var header in new[] { described, described with { Filters = "" }, Header })
+        {
+            using var file = new MemoryStream();
+            using (var writer = new RecordingWriter(file, header, leaveOpen: true))
+            {
+                writer.Write(sample);
+            }
+
+            file.Position = 0;
+            using var reader = new RecordingReader(file);
+            Assert.Equal(header, reader.Header);
+            Assert.Equal([sample], reader.ReadAll());
+        }
+    }
+
+    [Fact]
     public void HeaderTurnsMonotonicTimeIntoWallClock()
     {
         Assert.Equal(Created, Header.ToWallClock(7_200_000_000_000));

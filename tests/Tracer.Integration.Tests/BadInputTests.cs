@@ -70,6 +70,7 @@ public sealed class BadInputTests
         ],
         ["--records"] = [("", "the directory name is empty"), ("/etc/hostname", "a file, not a directory"), ("/no/such/tracer-data", "no such directory")],
         ["FILE"] = [("", "the file name is empty"), ("/no/such/recording.trec", "no such file"), ("/tmp", "a directory, not a recording")],
+        ["INPUT"] = [("", "the file name is empty"), ("/no/such/recording.trec", "no such file or directory"), ("/etc", "a directory without tracer run's telemetry files")],
     };
 
     /// <summary>Variables the tool reads, with a bad value, a command that reads it, and what the sentence must say.</summary>
@@ -169,9 +170,15 @@ public sealed class BadInputTests
             Option => [option, value],
             _ => [value],
         });
-        if (command == "record" && option != "--output")
+        if (command is "record" or "report" && option != "--output")
         {
             args.AddRange(["--output", unwritten]);
+        }
+
+        // report's other required value: an input that exists
+        if (command == "report" && option != "INPUT")
+        {
+            args.Add("/etc/hostname");
         }
 
         var result = TracerProcess.Run(TimeSpan.FromSeconds(30), null, args.ToArray());

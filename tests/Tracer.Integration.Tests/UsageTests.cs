@@ -21,7 +21,7 @@ public sealed class UsageTests
     {
         var result = TracerProcess.Run("--help");
         Assert.Equal(0, result.ExitCode);
-        foreach (var command in new[] { "doctor", "tcp", "record", "replay" })
+        foreach (var command in new[] { "doctor", "tcp", "record", "replay", "report" })
         {
             Assert.Contains(command, result.Stdout);
         }

@@ -12,13 +12,19 @@ public enum Severity : byte
 /// <summary>
 /// Where findings go: text, a live view, JSON lines, OpenTelemetry. Called on the engine's
 /// thread. Besides findings, a sink may take each decoded sample (a recording, every-segment
-/// JSON) and the engine's state at each housekeeping tick (a live view, gauges).
+/// JSON), the analyzer's view of the connection once the sample is analyzed (a report's charts),
+/// and the engine's state at each housekeeping tick (a live view, gauges).
 /// </summary>
 public interface IFindingSink
 {
     void Emit(Finding finding);
 
     void Sample(in TcpSample sample)
+    {
+    }
+
+    /// <summary>After the analyzer observed <paramref name="sample"/>: read its connection from <paramref name="analyzer"/> now, never keep it.</summary>
+    void Analyzed(in TcpSample sample, TcpWindowAnalyzer analyzer)
     {
     }
 

@@ -21,6 +21,14 @@ public sealed class FindingFanOut(params IReadOnlyList<IFindingSink> sinks) : IF
         }
     }
 
+    public void Analyzed(in TcpSample sample, TcpWindowAnalyzer analyzer)
+    {
+        foreach (var sink in sinks)
+        {
+            sink.Analyzed(sample, analyzer);
+        }
+    }
+
     public void Tick(TraceState state)
     {
         foreach (var sink in sinks)

@@ -10,6 +10,7 @@ public static class RecordingFormat
     public const int Version = 1;
 
     internal const int MaxKernelReleaseBytes = 1024;
+    internal const int MaxDescriptionBytes = 4096;
     internal const int MaxCommBytes = 255;
 
     internal const int HeaderFixedBytes = 30;

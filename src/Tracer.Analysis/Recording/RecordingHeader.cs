@@ -11,6 +11,18 @@ public sealed record RecordingHeader(string KernelRelease, DateTimeOffset Create
     /// <summary>The format version the file was written in.</summary>
     public int FormatVersion { get; init; } = RecordingFormat.Version;
 
+    /// <summary>The traced machine's host name; null when the recording does not say.</summary>
+    public string? Host { get; init; }
+
+    /// <summary>The version of tracer that recorded; null when the recording does not say.</summary>
+    public string? TracerVersion { get; init; }
+
+    /// <summary>The filters the trace ran with, as given on the command line ("" for none); null when the recording does not say.</summary>
+    public string? Filters { get; init; }
+
+    /// <summary>Host, tracer version and filters, in the order the header holds them after the kernel release.</summary>
+    internal string?[] Described => [Host, TracerVersion, Filters];
+
     /// <summary>
     /// A header for a recording made now on this machine. <see cref="Stopwatch"/>
     /// reads CLOCK_MONOTONIC on Linux, the clock of the kernel's bpf_ktime_get_ns().

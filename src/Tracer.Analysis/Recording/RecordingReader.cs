@@ -162,12 +162,30 @@ public sealed class RecordingReader : IDisposable
             throw Error(12, "corrupt header: creation time out of range");
         }
 
+        // host, tracer version and filters, in that order, when the header has room for them
+        var described = new string?[3];
+        var at = RecordingFormat.HeaderFixedBytes + releaseLength;
+        for (var i = 0; i < described.Length && at + sizeof(ushort) <= length - sizeof(uint); i++)
+        {
+            var textLength = BinaryPrimitives.ReadUInt16LittleEndian(header[at..]);
+            if (at + sizeof(ushort) + textLength > length - sizeof(uint))
+            {
+                throw Error(at, $"corrupt header: {(i == 0 ? "host" : i == 1 ? "tracer version" : "filters")} overruns the header");
+            }
+
+            described[i] = Encoding.UTF8.GetString(header.Slice(at + sizeof(ushort), textLength));
+            at += sizeof(ushort) + textLength;
+        }
+
         var result = new RecordingHeader(
             Encoding.UTF8.GetString(header.Slice(RecordingFormat.HeaderFixedBytes, releaseLength)),
             DateTimeOffset.UnixEpoch.AddTicks(createdTicks),
             BinaryPrimitives.ReadInt64LittleEndian(header[20..]))
         {
             FormatVersion = version,
+            Host = described[0],
+            TracerVersion = described[1],
+            Filters = described[2],
         };
         input.Advance(length);
         return result;

@@ -69,7 +69,14 @@ public sealed class RecordingWriter : IDisposable
             throw new ArgumentException($"kernel release longer than {RecordingFormat.MaxKernelReleaseBytes} bytes", nameof(header));
         }
 
-        var length = RecordingFormat.HeaderFixedBytes + releaseLength + sizeof(uint);
+        // host, tracer version and filters follow the release, each a u16 length and UTF-8, when any is known
+        var described = header.Described.Any(d => d is not null) ? header.Described.Select(d => Encoding.UTF8.GetBytes(d ?? "")).ToArray() : [];
+        if (described.Any(d => d.Length > RecordingFormat.MaxDescriptionBytes))
+        {
+            throw new ArgumentException($"host, tracer version or filters longer than {RecordingFormat.MaxDescriptionBytes} bytes", nameof(header));
+        }
+
+        var length = RecordingFormat.HeaderFixedBytes + releaseLength + described.Sum(d => sizeof(ushort) + d.Length) + sizeof(uint);
         Span<byte> bytes = stackalloc byte[length];
         RecordingFormat.Magic.CopyTo(bytes);
         BinaryPrimitives.WriteUInt16LittleEndian(bytes[8..], RecordingFormat.Version);
@@ -78,6 +85,14 @@ public sealed class RecordingWriter : IDisposable
         BinaryPrimitives.WriteInt64LittleEndian(bytes[20..], header.MonotonicToWallOffsetNs);
         BinaryPrimitives.WriteUInt16LittleEndian(bytes[28..], (ushort)releaseLength);
         Encoding.UTF8.GetBytes(header.KernelRelease, bytes[RecordingFormat.HeaderFixedBytes..]);
+        var at = RecordingFormat.HeaderFixedBytes + releaseLength;
+        foreach (var d in described)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(bytes[at..], (ushort)d.Length);
+            d.CopyTo(bytes[(at + sizeof(ushort))..]);
+            at += sizeof(ushort) + d.Length;
+        }
+
         BinaryPrimitives.WriteUInt32LittleEndian(bytes[^sizeof(uint)..], Crc32C.Compute(bytes[..^sizeof(uint)]));
         stream.Write(bytes);
     }

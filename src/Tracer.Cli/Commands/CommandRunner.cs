@@ -4,6 +4,7 @@ using Tracer.Analysis.Recording;
 using Tracer.Bpf.Attach;
 using Tracer.Interop;
 using Tracer.Pipeline;
+using Tracer.Report;
 
 namespace Tracer.Cli.Commands;
 
@@ -22,7 +23,7 @@ public static class CommandRunner
             Console.Error.WriteLine($"tracer: {e.Message}");
             return ExitCodes.Usage;
         }
-        catch (Exception e) when (e is UserError or TraceTargetException or BpfException or HookUnavailableException or ReplayFormatException
+        catch (Exception e) when (e is UserError or TraceTargetException or BpfException or HookUnavailableException or ReplayFormatException or ReportInputException
                                        or NotSupportedException or IOException or UnauthorizedAccessException)
         {
             logging.CreateLogger("tracer").LogDebug(e, "failed");

@@ -27,7 +27,13 @@ public static class RecordCommand
             var path = parsed.GetValue(outputFile)!.FullName;
             var logger = logging.CreateLogger("record");
             using var file = Create(path);
-            using var writer = new RecordingWriter(file, KernelSupport.KernelRelease);
+            // what the report of this recording says it was: the host, this tracer, the filters
+            using var writer = new RecordingWriter(file, RecordingHeader.Capture(KernelSupport.KernelRelease) with
+            {
+                Host = Environment.MachineName,
+                TracerVersion = typeof(RecordCommand).Assembly.GetName().Version?.ToString(3),
+                Filters = tcp.Describe(parsed),
+            });
             using var stop = new StopSignal(parsed.GetValue(tcp.Duration));
             using var source = LiveTcpSource.Start(settings, options, logger);
             using var view = Views.Connections("tracer record", json: false);

@@ -40,6 +40,15 @@ public sealed class TcpOptions
         }
     }
 
+    /// <summary>The filters given, as on the command line ("--comm rsync --port 873"); "" for none.</summary>
+    public string Describe(ParseResult parsed)
+    {
+        ArgumentNullException.ThrowIfNull(parsed);
+        return string.Join(' ', new Option[] { Pid, Comm, Port, Cgroup, Family, EverySegment }
+            .Select(option => parsed.GetResult(option) is { Implicit: false } given ? $"{option.Name}{string.Concat(given.Tokens.Select(t => $" {t.Value}"))}" : null)
+            .OfType<string>());
+    }
+
     /// <summary>The trace options; their values were checked while parsing.</summary>
     public TcpTraceOptions Read(ParseResult parsed) => new()
     {

@@ -33,6 +33,9 @@ public sealed class FileTcpSource : ITcpSampleSource
         set { }
     }
 
+    /// <summary>The recording's header (kernel release, clock offset); null for JSON Lines.</summary>
+    public RecordingHeader? Header => file.Header;
+
     /// <summary>Kernel timestamps as wall-clock time, from the recording's header; null for JSON Lines (monotonic times only).</summary>
     public Func<ulong, DateTime>? WallClock => file.Header is { } header
         ? ts => header.ToWallClock(ts).UtcDateTime
