@@ -12,9 +12,10 @@ packages=(
   nginx-light python3             # the reset tests: nginx with reuseport as the server, a python listener as the ghost
 )
 
-# `make bench` only: the start-up benchmark of tracer attach against bpftrace
+# `make bench` only: the start-up benchmark of tracer attach against bpftrace, TCP ping-pong for the
+# unpinned overhead, perf to profile where a cost lands
 if [[ ${1:-} == --bench ]]; then
-  packages+=(bpftrace)
+  packages+=(bpftrace sockperf linux-perf)
 fi
 
 missing=()
