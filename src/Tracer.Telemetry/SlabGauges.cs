@@ -5,7 +5,7 @@ namespace Tracer.Telemetry;
 /// <summary>Per-cache gauge values from the latest slab interval and the analyzer's growth rates; empty, still caches are left out.</summary>
 public static class SlabGauges
 {
-    public static IReadOnlyList<SlabCacheGauge> From(SlabInterval latest, IEnumerable<SlabCacheView> growth)
+    public static IReadOnlyList<SlabCacheGauge> From(SlabInterval latest, IEnumerable<SlabCacheRate> growth)
     {
         ArgumentNullException.ThrowIfNull(latest);
         ArgumentNullException.ThrowIfNull(growth);
@@ -14,12 +14,12 @@ public static class SlabGauges
         foreach (var (name, entry) in latest.Slabinfo)
         {
             rates.Remove(name, out var rate);
-            if (entry.ActiveObjects == 0 && (rate is null || rate.ObjectsPerSecond == 0))
+            if (entry.ActiveObjects == 0 && rate.ObjectsPerSecond == 0)
             {
                 continue;
             }
 
-            gauges.Add(new SlabCacheGauge(name, entry.ActiveObjects, entry.ActiveObjects * entry.ObjectSize, rate?.ObjectsPerSecond ?? 0, rate?.BytesPerSecond ?? 0));
+            gauges.Add(new SlabCacheGauge(name, entry.ActiveObjects, entry.ActiveObjects * entry.ObjectSize, rate.ObjectsPerSecond, rate.BytesPerSecond));
         }
 
         // caches the kernel counts that /proc/slabinfo does not list (merged caches): rates only

@@ -144,7 +144,7 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
         var load = state.Load;
         var slab = state.Slab;
         TracerTelemetry.Publish(new TelemetryGauges(count, stalls, stuck, maxLag, OtlpFields.Int(load.Samples), load.DroppedPerCpu.Select(OtlpFields.Int).ToArray(),
-            OtlpFields.Int(load.Suppressed), (int)load.Level, slab is null ? [] : SlabGauges.From(slab.Latest, slab.Analyzer.Caches), slab?.PerObject));
+            OtlpFields.Int(load.Suppressed), (int)load.Level, slab is null ? [] : SlabGauges.From(slab.Latest, slab.Analyzer.Rates), slab?.PerObject));
     }
 
     private static void CountResets(long count, string reason, ushort port)
