@@ -5,15 +5,14 @@ namespace Tracer.Telemetry;
 /// <summary>Per-cache gauge values from the latest slab interval and the analyzer's growth rates; empty, still caches are left out.</summary>
 public static class SlabGauges
 {
-    public static IReadOnlyList<SlabCacheGauge> From(SlabInterval latest, IEnumerable<SlabCacheRate> growth)
+    public static IReadOnlyList<SlabCacheGauge> From(SlabInterval latest, SlabGrowthAnalyzer growth)
     {
         ArgumentNullException.ThrowIfNull(latest);
         ArgumentNullException.ThrowIfNull(growth);
-        var rates = growth.ToDictionary(v => v.Name, StringComparer.Ordinal);
-        var gauges = new List<SlabCacheGauge>(latest.Slabinfo.Count + rates.Count);
+        var gauges = new List<SlabCacheGauge>(latest.Slabinfo.Count);
         foreach (var (name, entry) in latest.Slabinfo)
         {
-            rates.Remove(name, out var rate);
+            growth.TryGetRate(name, out var rate);
             if (entry.ActiveObjects == 0 && rate.ObjectsPerSecond == 0)
             {
                 continue;
@@ -23,9 +22,12 @@ public static class SlabGauges
         }
 
         // caches the kernel counts that /proc/slabinfo does not list (merged caches): rates only
-        foreach (var rate in rates.Values)
+        foreach (var rate in growth.Rates)
         {
-            gauges.Add(new SlabCacheGauge(rate.Name, rate.ActiveObjects, null, rate.ObjectsPerSecond, rate.BytesPerSecond));
+            if (!latest.Slabinfo.ContainsKey(rate.Name))
+            {
+                gauges.Add(new SlabCacheGauge(rate.Name, rate.ActiveObjects, null, rate.ObjectsPerSecond, rate.BytesPerSecond));
+            }
         }
 
         return gauges;

@@ -74,6 +74,19 @@ public sealed class SlabGrowthAnalyzer(IFindingSink sink, SlabAnalyzerOptions? o
         }
     }
 
+    /// <summary>The cache's latest net rate; false when no interval has told it yet.</summary>
+    public bool TryGetRate(string name, out SlabCacheRate rate)
+    {
+        if (tracks.TryGetValue(name, out var track) && track.Rate() is { } known)
+        {
+            rate = known;
+            return true;
+        }
+
+        rate = default;
+        return false;
+    }
+
     public void Observe(SlabInterval interval)
     {
         ArgumentNullException.ThrowIfNull(interval);
