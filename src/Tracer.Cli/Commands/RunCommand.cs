@@ -23,7 +23,7 @@ public static class RunCommand
     /// <summary>
     /// The slab interval of the always-on job. Taking one (reading /proc/slabinfo, where the kernel walks
     /// every cache's partial list with interrupts off, then the analysis) is a burst of 1–4 ms on a CPU;
-    /// unpinned, these bursts cost a workload far more than their CPU time (docs/benchmarks.md). Every 5 s with
+    /// unpinned, such bursts compete with the workload for its CPUs (docs/benchmarks.md). Every 5 s with
     /// one-interval windows keeps the leak rule's 15 s streak and its 32 objects per window.
     /// </summary>
     private static readonly TimeSpan SlabInterval = TimeSpan.FromSeconds(5);
