@@ -192,7 +192,7 @@ floor_rounds churn "socket create/close (slab hooks)" "${slab_hooks[@]}"
 # under iperf3 on one CPU even an empty program "costs" 300–400 ns a run there.
 costs_pass() { # empty-first|tracer-first → "name ns/run" of the pass's own programs
   local empty_pid run_pid
-  start_empty() { launch=$bench wait_for=e_tcp_probe start_tracer empty "$work/empty.bpf.o" 3600; empty_pid=$tracer_pid; }
+  start_empty() { launch=$bench wait_for=e_tcp_probe start_tracer empty "$work/empty.bpf.o" 3600 e_tcp_probe "${slab_hooks[@]}"; empty_pid=$tracer_pid; }
   [[ $1 == empty-first ]] && start_empty
   wait_for=cache_alloc_btf start_tracer run --data-dir "$data" --slab-attribution always
   run_pid=$tracer_pid

@@ -17,9 +17,10 @@ packages=(
 # Debian's nodejs and npm when no npm is on PATH
 command -v npm >/dev/null || packages+=(nodejs npm)
 
-# `make bench` only: the start-up benchmark of tracer attach against bpftrace
+# `make bench` only: the start-up benchmark of tracer attach against bpftrace, TCP ping-pong for the
+# unpinned overhead, perf to profile where a cost lands
 if [[ ${1:-} == --bench ]]; then
-  packages+=(bpftrace)
+  packages+=(bpftrace sockperf linux-perf)
 fi
 
 missing=()

@@ -34,4 +34,35 @@ int BPF_PROG(e_kfree)
 	return 0;
 }
 
+/* the other hooks of `tracer run`: the OOM killer and the reset detector (bpf/slab.bpf.c, bpf/resets.bpf.c) */
+SEC("tp_btf/mark_victim")
+int BPF_PROG(e_mark_victim)
+{
+	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(e_sock_set_state)
+{
+	return 0;
+}
+
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(e_tcp_destroy)
+{
+	return 0;
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(e_tcp_send_reset)
+{
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_listen")
+int e_listen_exit(void *ctx)
+{
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

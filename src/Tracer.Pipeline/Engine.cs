@@ -14,6 +14,9 @@ public sealed record EngineOptions
     /// <summary>How often, on the source's clock, the analyzers are ticked, the load read, the slab interval taken and the sinks' state refreshed.</summary>
     public TimeSpan Housekeeping { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often, at housekeeping, the slab interval is taken; null: at every housekeeping.</summary>
+    public TimeSpan? SlabInterval { get; init; }
+
     public TcpWindowAnalyzerOptions TcpAnalysis { get; init; } = new();
 
     public SlabAnalyzerOptions SlabAnalysis { get; init; } = new();
@@ -60,6 +63,8 @@ public sealed class Engine(EngineOptions options, IFindingSink sink, ILogger log
     private ulong samples;
     private ulong reportedDrops;
     private ulong reportedFull;
+    private ulong slabPeriodNs;
+    private ulong nextSlabNs;
 
     public EngineResult Run(ITcpSampleSource? tcp, SlabSource? slab, StopSignal stop) => Run(new EngineSources(tcp, slab), stop);
 
@@ -92,6 +97,8 @@ public sealed class Engine(EngineOptions options, IFindingSink sink, ILogger log
         }
 
         ulong Now() => tcp?.NowNs ?? Clock.MonotonicNowNsUnsigned;
+        slabPeriodNs = (ulong)(options.SlabInterval ?? TimeSpan.Zero).Ticks * TimeSpan.NanosecondsPerTick;
+        nextSlabNs = Now() + slabPeriodNs;
         if (tcp is not null)
         {
             // the overhead control's baseline: a burst within the first period counts
@@ -142,7 +149,7 @@ public sealed class Engine(EngineOptions options, IFindingSink sink, ILogger log
                 if (now >= nextHousekeeping)
                 {
                     nextHousekeeping = now + periodNs;
-                    Housekeeping(tcp, slab, now);
+                    Housekeeping(tcp, slab, now, last: false);
                 }
 
                 if (options.Done?.Invoke() == true)
@@ -162,7 +169,7 @@ public sealed class Engine(EngineOptions options, IFindingSink sink, ILogger log
             resetAnalyzer?.Flush(Now());
         }
 
-        Housekeeping(tcp, slab, Now());
+        Housekeeping(tcp, slab, Now(), last: true);
         if (tcpAnalyzer is not null)
         {
             logger.LogInformation("{Samples} samples, {Dropped} dropped ({PerCpu}), {Suppressed} suppressed, {Short} zero-window blips under the report threshold",
@@ -182,7 +189,8 @@ public sealed class Engine(EngineOptions options, IFindingSink sink, ILogger log
         void OnOom(OomVictim victim) => tally.Emit(slabAnalyzer!.Oom(victim, slab!.Snapshot(Clock.MonotonicNowNsUnsigned)));
     }
 
-    private void Housekeeping(ITcpSampleSource? tcp, SlabSource? slab, ulong nowNs)
+    /// <param name="last">The one after the loop: the slab interval is taken whenever the previous was.</param>
+    private void Housekeeping(ITcpSampleSource? tcp, SlabSource? slab, ulong nowNs, bool last)
     {
         if (tcp is not null)
         {
@@ -203,9 +211,10 @@ public sealed class Engine(EngineOptions options, IFindingSink sink, ILogger log
         }
 
         resetAnalyzer?.Tick(nowNs);
-        if (slab is not null)
+        if (slab is not null && (last || nowNs >= nextSlabNs))
         {
             // OOM kills are polled with the other sources on every turn of the loop
+            nextSlabNs = nowNs + slabPeriodNs;
             ObserveSlab(slab, Clock.MonotonicNowNsUnsigned);
         }
 

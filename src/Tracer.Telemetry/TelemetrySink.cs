@@ -24,6 +24,7 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
     private readonly Dictionary<ulong, Activity> episodes = [];
     private readonly ExecutableNames executableNames = executables ?? ExecutableNames.Proc;
     private ulong lastTickNs;
+    private (SlabInterval? Interval, IReadOnlyList<SlabCacheGauge> Gauges) slabGauges = (null, []);
 
     /// <summary>Zero-window spans started and not yet ended.</summary>
     public int OpenEpisodes => episodes.Count;
@@ -143,8 +144,14 @@ public sealed class TelemetrySink(ILogger findingLog, Func<ulong, DateTime> wall
         lastTickNs = state.NowNs;
         var load = state.Load;
         var slab = state.Slab;
+        // the slab gauges change only with a new slab interval, which can be several ticks apart
+        if (slab is not null && !ReferenceEquals(slab.Latest, slabGauges.Interval))
+        {
+            slabGauges = (slab.Latest, SlabGauges.From(slab.Latest, slab.Analyzer));
+        }
+
         TracerTelemetry.Publish(new TelemetryGauges(count, stalls, stuck, maxLag, OtlpFields.Int(load.Samples), load.DroppedPerCpu.Select(OtlpFields.Int).ToArray(),
-            OtlpFields.Int(load.Suppressed), (int)load.Level, slab is null ? [] : SlabGauges.From(slab.Latest, slab.Analyzer.Caches), slab?.PerObject));
+            OtlpFields.Int(load.Suppressed), (int)load.Level, slab is null ? [] : slabGauges.Gauges, slab?.PerObject));
     }
 
     private static void CountResets(long count, string reason, ushort port)

@@ -151,8 +151,7 @@ public static class TracerTelemetry
         long? kb;
         try
         {
-            using var meminfo = File.OpenText("/proc/meminfo");
-            kb = ProcSlab.ParseSUnreclaimKb(meminfo);
+            kb = ProcSlab.ParseSUnreclaimKb(File.ReadAllBytes("/proc/meminfo"));
         }
         catch (IOException)
         {

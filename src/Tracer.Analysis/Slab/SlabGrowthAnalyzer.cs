@@ -24,6 +24,9 @@ public sealed record SlabAnalyzerOptions
     public int TrendLength { get; init; } = 24;
 }
 
+/// <summary>One cache's net growth after the latest interval.</summary>
+public readonly record struct SlabCacheRate(string Name, long? ActiveObjects, double ObjectsPerSecond, double BytesPerSecond);
+
 /// <summary>One cache as the live view shows it, after the latest interval.</summary>
 public sealed record SlabCacheView(
     string Name, double AllocsPerSecond, double? FreesPerSecond, double ObjectsPerSecond, double BytesPerSecond,
@@ -56,6 +59,34 @@ public sealed class SlabGrowthAnalyzer(IFindingSink sink, SlabAnalyzerOptions? o
     public IEnumerable<SlabCacheView> Caches =>
         tracks.Values.Where(t => t.Net.Count > 0).Select(t => t.View()).OrderByDescending(v => v.BytesPerSecond).ThenByDescending(v => v.AllocsPerSecond);
 
+    /// <summary>Each cache's latest net rate, unordered and without its trend: what the gauges take every tick.</summary>
+    public IEnumerable<SlabCacheRate> Rates
+    {
+        get
+        {
+            foreach (var track in tracks.Values)
+            {
+                if (track.Rate() is { } rate)
+                {
+                    yield return rate;
+                }
+            }
+        }
+    }
+
+    /// <summary>The cache's latest net rate; false when no interval has told it yet.</summary>
+    public bool TryGetRate(string name, out SlabCacheRate rate)
+    {
+        if (tracks.TryGetValue(name, out var track) && track.Rate() is { } known)
+        {
+            rate = known;
+            return true;
+        }
+
+        rate = default;
+        return false;
+    }
+
     public void Observe(SlabInterval interval)
     {
         ArgumentNullException.ThrowIfNull(interval);
@@ -64,7 +95,7 @@ public sealed class SlabGrowthAnalyzer(IFindingSink sink, SlabAnalyzerOptions? o
         TrimFront(history, HistoryLength);
         if (previous is null || interval.TimestampNs <= previous.TimestampNs)
         {
-            foreach (var name in counters.Keys.Union(interval.Slabinfo.Keys))
+            foreach (var name in Names(counters, interval.Slabinfo))
             {
                 Track(name).Remember(counters.GetValueOrDefault(name), interval.Slabinfo.GetValueOrDefault(name));
             }
@@ -81,7 +112,7 @@ public sealed class SlabGrowthAnalyzer(IFindingSink sink, SlabAnalyzerOptions? o
         missedFrees.Add(missed);
         TrimFront(missedFrees, HistoryLength);
         var grown = new List<SlabGrowthFinding>();
-        foreach (var name in counters.Keys.Union(interval.Slabinfo.Keys))
+        foreach (var name in Names(counters, interval.Slabinfo))
         {
             var track = Track(name);
             var c = counters.GetValueOrDefault(name);
@@ -142,15 +173,44 @@ public sealed class SlabGrowthAnalyzer(IFindingSink sink, SlabAnalyzerOptions? o
 
         for (var w = 0; w < options.Windows; w++)
         {
-            var start = track.Net.Count - span + w * options.WindowIntervals;
-            var missedInWindow = missedFrees.Skip(missedFrees.Count - span + w * options.WindowIntervals).Take(options.WindowIntervals).Sum();
-            if (track.Net.Skip(start).Take(options.WindowIntervals).Sum() < options.MinWindowGrowthObjects + missedInWindow)
+            var missedInWindow = Sum(missedFrees, missedFrees.Count - span + w * options.WindowIntervals, options.WindowIntervals);
+            if (Sum(track.Net, track.Net.Count - span + w * options.WindowIntervals, options.WindowIntervals) < options.MinWindowGrowthObjects + missedInWindow)
             {
                 return false;
             }
         }
 
         return true;
+    }
+
+    /// <summary>The sum of up to <paramref name="count"/> values from <paramref name="start"/> (from the first when it is before it).</summary>
+    private static long Sum(List<long> values, int start, int count)
+    {
+        long sum = 0;
+        var from = Math.Max(0, start);
+        for (var i = from; i < Math.Min(values.Count, from + count); i++)
+        {
+            sum += values[i];
+        }
+
+        return sum;
+    }
+
+    /// <summary>Every cache either source names, each once: the kernel's counters first, then those only /proc/slabinfo lists.</summary>
+    private static IEnumerable<string> Names(Dictionary<string, SlabCacheCounters> counters, IReadOnlyDictionary<string, SlabinfoEntry> slabinfo)
+    {
+        foreach (var name in counters.Keys)
+        {
+            yield return name;
+        }
+
+        foreach (var name in slabinfo.Keys)
+        {
+            if (!counters.ContainsKey(name))
+            {
+                yield return name;
+            }
+        }
     }
 
     private void CheckLeak(string name, CacheTrack track, SlabInterval interval, IReadOnlyList<StackShare> top)
@@ -348,6 +408,17 @@ public sealed class SlabGrowthAnalyzer(IFindingSink sink, SlabAnalyzerOptions? o
             TrimFront(Net, Math.Max(trendLength, historyLength));
             TrimFront(Elapsed, Math.Max(trendLength, historyLength));
             return new Step(net, kernelNet is null ? NetSource.Slabinfo : NetSource.Kernel, allocsPerSecond, freesPerSecond, slabinfoDelta);
+        }
+
+        public SlabCacheRate? Rate()
+        {
+            if (Net.Count == 0)
+            {
+                return null;
+            }
+
+            var objectsPerSecond = Net[^1] / (Math.Max(Elapsed[^1], 1) / 1e9);
+            return new SlabCacheRate(name, activeObjects, objectsPerSecond, objectsPerSecond * ObjectSize);
         }
 
         public SlabCacheView View()

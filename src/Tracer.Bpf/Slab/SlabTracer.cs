@@ -43,10 +43,14 @@ public sealed class SlabTracer : IDisposable
     private readonly bool kmallocAttributed;
     private readonly Dictionary<SlabCacheKey, (string Name, ulong ObjectSize)> names = [];
     private readonly Dictionary<int, IReadOnlyList<string>> foldedStacks = [];
+    private readonly ProcFile slabinfo;
+    private readonly ProcFile meminfo = new(MeminfoPath);
+    private Dictionary<string, SlabinfoEntry>? lastSlabinfo;
     private Action<OomVictim>? onOom;
 
-    private SlabTracer(LoadedComponent component, SlabTraceOptions options, KernelSymbols symbols)
+    private SlabTracer(LoadedComponent component, SlabTraceOptions options, KernelSymbols symbols, ProcFile slabinfo)
     {
+        this.slabinfo = slabinfo;
         this.component = component;
         this.options = options;
         this.symbols = symbols;
@@ -91,26 +95,29 @@ public sealed class SlabTracer : IDisposable
         }
 
         // /proc/slabinfo is mode 0400: without root, capabilities for BPF are not enough
+        ProcFile slabinfo;
         try
         {
-            File.OpenText(SlabinfoPath).Dispose();
+            slabinfo = new ProcFile(SlabinfoPath);
         }
         catch (UnauthorizedAccessException)
         {
             throw new NotSupportedException($"{SlabinfoPath} is readable by root only: slab tracking needs root or CAP_DAC_READ_SEARCH besides CAP_BPF and CAP_PERFMON");
         }
 
-        var component = new ComponentLoader(settings, logger).Load(options.PerObject ? SlabComponent.Component : SlabComponent.SlabinfoWatch, obj => Configure(obj, options));
+        LoadedComponent? component = null;
         try
         {
+            component = new ComponentLoader(settings, logger).Load(options.PerObject ? SlabComponent.Component : SlabComponent.SlabinfoWatch, obj => Configure(obj, options));
             // read after load: the loaded programs' own frames (bpf_prog_*) are then named too.
             // Without per-object hooks there are no stacks to name.
             using var kallsyms = options.PerObject ? File.OpenText("/proc/kallsyms") : TextReader.Null;
-            return new SlabTracer(component, options, KernelSymbols.Parse(kallsyms));
+            return new SlabTracer(component, options, KernelSymbols.Parse(kallsyms), slabinfo);
         }
         catch
         {
-            component.Dispose();
+            component?.Dispose();
+            slabinfo.Dispose();
             throw;
         }
     }
@@ -175,6 +182,8 @@ public sealed class SlabTracer : IDisposable
     {
         oomEvents.Dispose();
         component.Dispose();
+        slabinfo.Dispose();
+        meminfo.Dispose();
     }
 
     /// <summary>kmalloc size classes are named as the kernel names their caches (kmalloc-96, kmalloc-1k).</summary>
@@ -212,17 +221,9 @@ public sealed class SlabTracer : IDisposable
         return sums;
     }
 
-    private static Dictionary<string, SlabinfoEntry> ReadSlabinfo()
-    {
-        using var text = File.OpenText(SlabinfoPath);
-        return ProcSlab.ParseSlabinfo(text);
-    }
+    private Dictionary<string, SlabinfoEntry> ReadSlabinfo() => lastSlabinfo = ProcSlab.ParseSlabinfo(slabinfo.Read(), lastSlabinfo);
 
-    private static long? ReadSUnreclaimKb()
-    {
-        using var text = File.OpenText(MeminfoPath);
-        return ProcSlab.ParseSUnreclaimKb(text);
-    }
+    private long? ReadSUnreclaimKb() => ProcSlab.ParseSUnreclaimKb(meminfo.Read());
 
     private List<OutstandingGroup> ReadOutstanding()
     {

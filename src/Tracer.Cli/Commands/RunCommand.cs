@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Tracer.Analysis.Findings;
 using Tracer.Analysis.Overhead;
+using Tracer.Analysis.Slab;
 using Tracer.Bpf.Slab;
 using Tracer.Output;
 using Tracer.Pipeline;
@@ -18,6 +19,14 @@ public static class RunCommand
 {
     /// <summary>Each sampled allocation costs a kernel stack walk (~5 µs here): always-on samples 16× sparser than <c>tracer slab</c>.</summary>
     private static readonly SlabTraceOptions AlwaysOnSlab = new() { SampleEvery = 1024 };
+
+    /// <summary>
+    /// The slab interval of the always-on job. Taking one (reading /proc/slabinfo, where the kernel walks
+    /// every cache's partial list with interrupts off, then the analysis) is a burst of 1–4 ms on a CPU;
+    /// unpinned, such bursts compete with the workload for its CPUs (docs/benchmarks.md). Every 5 s with
+    /// one-interval windows keeps the leak rule's 15 s streak and its 32 objects per window.
+    /// </summary>
+    private static readonly TimeSpan SlabInterval = TimeSpan.FromSeconds(5);
 
     public static Command Create()
     {
@@ -83,7 +92,12 @@ public static class RunCommand
             var settings = kernel.Settings(parsed, logging);
             var logger = logging.CreateLogger("run");
             var budget = parsed.GetValue(sampleBudget) ?? new OverheadOptions().SampleBudgetPerSecond;
-            var engine = tcp.Engine(parsed) with { Overhead = new OverheadOptions { SampleBudgetPerSecond = budget } };
+            var engine = tcp.Engine(parsed) with
+            {
+                Overhead = new OverheadOptions { SampleBudgetPerSecond = budget },
+                SlabInterval = SlabInterval,
+                SlabAnalysis = new SlabAnalyzerOptions { WindowIntervals = 1 },
+            };
             SlabAttribution? slab = parsed.GetValue(noSlab) ? null : parsed.GetValue(slabAttribution) ?? SlabAttribution.OnGrowth;
 
             // signals are handled from here on: one during the slab attach still flushes and detaches

@@ -40,10 +40,29 @@ public sealed class StackFoldingTests
     [Fact]
     public void SlabinfoAndMeminfoParse()
     {
-        var slabinfo = ProcSlab.ParseSlabinfo(new StringReader(
-            "slabinfo - version: 2.1\n# name <active_objs> <num_objs> <objsize> ...\nsock_inode_cache     133    133    832   19    4 : tunables    0    0    0 : slabdata      7      7      0\n"));
+        var slabinfo = ProcSlab.ParseSlabinfo(
+            "slabinfo - version: 2.1\n# name <active_objs> <num_objs> <objsize> ...\nsock_inode_cache     133    133    832   19    4 : tunables    0    0    0 : slabdata      7      7      0\n"u8);
         Assert.Equal(new SlabinfoEntry("sock_inode_cache", 133, 832), slabinfo["sock_inode_cache"]);
-        Assert.Equal(25842956, ProcSlab.ParseSUnreclaimKb(new StringReader("MemTotal: 1 kB\nSUnreclaim:     25842956 kB\n")));
-        Assert.Null(ProcSlab.ParseSUnreclaimKb(new StringReader("MemTotal: 1 kB\n")));
+        Assert.Equal(25842956, ProcSlab.ParseSUnreclaimKb("MemTotal: 1 kB\nSUnreclaim:     25842956 kB\n"u8));
+        Assert.Null(ProcSlab.ParseSUnreclaimKb("MemTotal: 1 kB\n"u8));
+    }
+
+    [Fact]
+    public void SlabinfoLinesThatAreNotCachesAreSkippedAndTheLastLineNeedsNoNewline()
+    {
+        var slabinfo = ProcSlab.ParseSlabinfo("slabinfo - version: 2.1\n\nbroken 12\nnegative -3 4 64 1 1\nkmalloc-64\t640 640 64 64 1\ndentry 10 20 192 21 1"u8);
+        Assert.Equal(["dentry", "kmalloc-64"], slabinfo.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(new SlabinfoEntry("kmalloc-64", 640, 64), slabinfo["kmalloc-64"]);
+        Assert.Equal(new SlabinfoEntry("dentry", 10, 192), slabinfo["dentry"]);
+    }
+
+    [Fact]
+    public void AnUnchangedCacheKeepsItsEntryAndAChangedOneGetsANewEntryUnderTheSameName()
+    {
+        var first = ProcSlab.ParseSlabinfo("dentry 10 20 192 21 1\nfilp 5 5 256 16 1\n"u8);
+        var second = ProcSlab.ParseSlabinfo("dentry 10 20 192 21 1\nfilp 6 6 256 16 1\n"u8, first);
+        Assert.Same(first["dentry"], second["dentry"]);
+        Assert.Equal(new SlabinfoEntry("filp", 6, 256), second["filp"]);
+        Assert.Same(first["filp"].Name, second["filp"].Name);
     }
 }
