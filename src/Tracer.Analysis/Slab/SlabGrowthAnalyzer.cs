@@ -262,9 +262,13 @@ public sealed class SlabGrowthAnalyzer(IFindingSink sink, SlabAnalyzerOptions? o
                 byCache => byCache.Key,
                 byCache => byCache.GroupBy(g => g.Pid)
                     .OrderByDescending(byPid => byPid.Sum(g => (long)g.Count)).ThenBy(byPid => byPid.Key)
-                    .Select(byPid => new ProcessIdentity(byPid.Key, byPid.First().Comm, default))
+                    .Select(byPid => new ProcessIdentity(byPid.Key, MostObjects(byPid), default))
                     .First(),
                 StringComparer.Ordinal);
+
+    /// <summary>The name a process had at most of its allocations: it may have renamed itself after its first ones (exec, prctl).</summary>
+    private static string MostObjects(IEnumerable<OutstandingGroup> groups) =>
+        groups.GroupBy(g => g.Comm, StringComparer.Ordinal).MaxBy(byComm => byComm.Sum(g => (long)g.Count))!.Key;
 
     private Dictionary<string, IReadOnlyList<StackShare>> StacksByCache(SlabInterval interval)
     {

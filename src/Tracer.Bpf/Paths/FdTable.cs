@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -19,13 +20,13 @@ public readonly record struct OpenFile(int Fd, OpenFileKind Kind, ulong Inode);
 /// </summary>
 public sealed class FdTable
 {
+    public const string ObjectName = "fdscan";
+    public const string ProgramName = "scan_files";
+
     private static readonly List<(int Pid, int Fd)> None = [];
     private readonly Dictionary<int, List<OpenFile>> byPid = [];
     private readonly Dictionary<(OpenFileKind, ulong), List<(int Pid, int Fd)>> holders = [];
     private readonly Dictionary<int, int> parents = [];
-
-    public const string ObjectName = "fdscan";
-    public const string ProgramName = "scan_files";
 
     public string ProcRoot { get; }
 
@@ -54,13 +55,18 @@ public sealed class FdTable
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(logger);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var clock = Stopwatch.StartNew();
         using var obj = BpfObject.Open(ObjectName, EmbeddedObjects.Read(ObjectName), settings.BtfPath);
         obj.Load();
         using var link = obj.Program(ProgramName).Attach();
         var loadTime = clock.Elapsed;
         var bytes = BpfIterator.ReadAll(link);
         var readTime = clock.Elapsed - loadTime;
+        if (bytes.Length % Marshal.SizeOf<OpenFileRecord>() != 0)
+        {
+            throw new InvalidDataException($"task_file iterator wrote {bytes.Length} bytes, not a whole number of {Marshal.SizeOf<OpenFileRecord>()}-byte records");
+        }
+
         var table = FromRecords(MemoryMarshal.Cast<byte, OpenFileRecord>(bytes));
         logger.LogDebug("fdscan: loaded in {Load} ms, iterated in {Read} ms, {Bytes} bytes, indexed in {Index} ms", loadTime.TotalMilliseconds, readTime.TotalMilliseconds, bytes.Length, (clock.Elapsed - loadTime - readTime).TotalMilliseconds);
         return table;

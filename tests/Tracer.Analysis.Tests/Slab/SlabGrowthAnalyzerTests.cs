@@ -45,8 +45,8 @@ public sealed class SlabGrowthAnalyzerTests
             new Dictionary<string, SlabinfoEntry>(), 20_000, outstanding, 1);
 
         analyzer.Observe(At(1, 0, []));
-        // one process's two stacks outweigh the single larger group of another
-        analyzer.Observe(At(2, 100, [Group("sshd", 40, 77), Group("hrrb", 30, 4242), Group("hrrb", 30, 4242)]));
+        // one process's two stacks outweigh the single larger group of another; it was "perl" before it renamed itself
+        analyzer.Observe(At(2, 100, [Group("sshd", 40, 77), Group("perl", 5, 4242), Group("hrrb", 30, 4242), Group("hrrb", 30, 4242)]));
 
         var growth = Assert.Single(sink.Of<SlabGrowthFinding>());
         Assert.Equal(new ProcessIdentity(4242, "hrrb", default), growth.Allocator);
