@@ -134,7 +134,7 @@ public sealed class SlabGrowthAnalyzer(IFindingSink sink, SlabAnalyzerOptions? o
                 });
             }
 
-            CheckLeak(name, track, interval, top);
+            CheckLeak(name, track, interval, top, allocators.GetValueOrDefault(name));
         }
 
         foreach (var finding in grown.OrderByDescending(g => g.NetBytes).Take(options.TopGrowth))
@@ -213,7 +213,7 @@ public sealed class SlabGrowthAnalyzer(IFindingSink sink, SlabAnalyzerOptions? o
         }
     }
 
-    private void CheckLeak(string name, CacheTrack track, SlabInterval interval, IReadOnlyList<StackShare> top)
+    private void CheckLeak(string name, CacheTrack track, SlabInterval interval, IReadOnlyList<StackShare> top, ProcessIdentity allocator)
     {
         track.Growing = SustainedGrowth(track);
         if (!track.Growing)
@@ -249,7 +249,7 @@ public sealed class SlabGrowthAnalyzer(IFindingSink sink, SlabAnalyzerOptions? o
         sink.Emit(new SlabLeakSuspectFinding(interval.TimestampNs, name, streakNs, growth, growth * (long)track.ObjectSize, meanAge,
             interval.SUnreclaimKb - startKb, top)
         {
-            Allocator = TopAllocators(interval).GetValueOrDefault(name),
+            Allocator = allocator,
         });
     }
 
