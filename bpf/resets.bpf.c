@@ -297,7 +297,10 @@ static __always_inline int on_reset(struct sock *sk, const struct sk_buff *skb, 
 		if (close_rec)
 			ev->sock_ino = close_rec->sock_ino;
 	}
-	bpf_ringbuf_submit(ev, 0);
+	/* resets come in storms (a scan, a flood to a closed port): the reader is woken for a quarter-full
+	 * ring, otherwise it takes them on its own schedule */
+	bpf_ringbuf_submit(ev, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 4 ?
+				       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 	return 0;
 }
 

@@ -13,6 +13,9 @@ public interface IEventSource : IDisposable
     /// <summary>Waits up to <paramref name="timeoutMs"/> for records and hands each to the handler; returns how many.</summary>
     int Poll(int timeoutMs);
 
+    /// <summary>A descriptor that becomes readable when the kernel wakes the reader (for a <see cref="WaitSet"/>).</summary>
+    int WaitFd { get; }
+
     /// <summary>Records the perf buffer reported lost (a ring buffer counts its drops in the BPF program).</summary>
     ulong Lost { get; }
 }
@@ -42,6 +45,8 @@ public sealed unsafe class PerfBufferSource : IEventSource
     }
 
     public ulong Lost => Volatile.Read(ref lost);
+
+    public int WaitFd => LibBpf.perf_buffer__epoll_fd(handle.PerfBuffer);
 
     public int Poll(int timeoutMs)
     {

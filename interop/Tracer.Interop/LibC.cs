@@ -20,6 +20,12 @@ internal static unsafe partial class LibC
     internal static partial nint read(int fd, byte* buffer, nuint count);
 
     [LibraryImport(Library, SetLastError = true)]
+    internal static partial nint write(int fd, byte* buffer, nuint count);
+
+    [LibraryImport(Library, SetLastError = true)]
+    internal static partial int eventfd(uint initialValue, int flags);
+
+    [LibraryImport(Library, SetLastError = true)]
     internal static partial int stat(byte* path, byte* statBuffer);
 
     [LibraryImport(Library, SetLastError = true)]

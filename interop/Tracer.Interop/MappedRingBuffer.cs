@@ -63,6 +63,8 @@ public sealed unsafe class MappedRingBuffer : IEventSource
     /// <summary>A ring buffer counts its drops in the BPF program, not here.</summary>
     public ulong Lost => 0;
 
+    public int WaitFd => epoll.Fd;
+
     /// <summary>Waits up to <paramref name="timeoutMs"/> for a wake-up, then drains every committed record.</summary>
     public int Poll(int timeoutMs)
     {

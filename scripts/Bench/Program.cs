@@ -10,7 +10,9 @@ using Tracer.Interop.Events;
 // Workloads for scripts/bench.sh and scripts/soak.sh. Each prints one number on stdout, except stalls.
 //   rr SECONDS CONNECTIONS          request/response over loopback: transactions per second
 //   churn SECONDS                   socket create/close: operations per second
-//   rr|churn … --per-second         instead of one rate at the end, a line "UNIX-TIME RATE" every second
+//   rr|churn|connect … --per-second instead of one rate at the end, a line "UNIX-TIME RATE" every second
+//   connect PORT SECONDS            connection churn against an HTTP server on loopback: a new connection
+//                                   per request (HTTP/1.0, the server closes), requests per second
 //   hold CONNECTIONS SECONDS        hold that many loopback connections, each exchanging a message
 //   empty OBJECT SECONDS [PROGRAM…] attach the named programs of an object, or all (the empty baselines)
 //   ring OBJECT LIBRARY ROUNDS      ring buffer consumers, MappedRingBuffer and libbpf's: one C#/C ratio
@@ -27,6 +29,8 @@ return args switch
     ["rr", var seconds, var connections, "--per-second"] => RequestResponse(Seconds(seconds), int.Parse(connections, CultureInfo.InvariantCulture), perSecond: true),
     ["churn", var seconds] => Churn(Seconds(seconds), perSecond: false),
     ["churn", var seconds, "--per-second"] => Churn(Seconds(seconds), perSecond: true),
+    ["connect", var port, var seconds] => Connect(int.Parse(port, CultureInfo.InvariantCulture), Seconds(seconds), perSecond: false),
+    ["connect", var port, var seconds, "--per-second"] => Connect(int.Parse(port, CultureInfo.InvariantCulture), Seconds(seconds), perSecond: true),
     ["hold", var connections, var seconds] => Hold(int.Parse(connections, CultureInfo.InvariantCulture), Seconds(seconds)),
     ["empty", var path, var seconds, .. var programs] => Empty(path, Seconds(seconds), programs),
     ["ring", var path, var library, var rounds] => RingConsumers(path, library, int.Parse(rounds, CultureInfo.InvariantCulture)),
@@ -38,7 +42,7 @@ static TimeSpan Seconds(string text) => TimeSpan.FromSeconds(double.Parse(text, 
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Bench rr SECONDS CONNECTIONS | churn SECONDS | hold CONNECTIONS SECONDS | empty OBJECT SECONDS [PROGRAM...] | ring OBJECT LIBRARY ROUNDS | stalls SECONDS EVERY HOLD | recording SAMPLES FILE");
+    Console.Error.WriteLine("usage: Bench rr SECONDS CONNECTIONS | churn SECONDS | connect PORT SECONDS | hold CONNECTIONS SECONDS | empty OBJECT SECONDS [PROGRAM...] | ring OBJECT LIBRARY ROUNDS | stalls SECONDS EVERY HOLD | recording SAMPLES FILE");
     return 2;
 }
 
@@ -146,6 +150,38 @@ static int Churn(TimeSpan duration, bool perSecond)
     if (!perSecond)
     {
         Console.WriteLine((operations / clock.Elapsed.TotalSeconds).ToString("F0", CultureInfo.InvariantCulture));
+    }
+
+    return 0;
+}
+
+static int Connect(int port, TimeSpan duration, bool perSecond)
+{
+    var request = "GET / HTTP/1.0\r\n\r\n"u8.ToArray();
+    var response = new byte[4096];
+    var server = new IPEndPoint(IPAddress.Loopback, port);
+    long requests = 0;
+    var clock = Stopwatch.StartNew();
+    if (perSecond)
+    {
+        ReportEverySecond(() => Volatile.Read(ref requests), () => clock.Elapsed < duration);
+    }
+
+    while (clock.Elapsed < duration)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Connect(server);
+        socket.Send(request);
+        while (socket.Receive(response) > 0)
+        {
+        }
+
+        Volatile.Write(ref requests, requests + 1);
+    }
+
+    if (!perSecond)
+    {
+        Console.WriteLine((requests / clock.Elapsed.TotalSeconds).ToString("F0", CultureInfo.InvariantCulture));
     }
 
     return 0;

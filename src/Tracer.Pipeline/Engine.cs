@@ -5,6 +5,7 @@ using Tracer.Analysis.Resets;
 using Tracer.Analysis.Slab;
 using Tracer.Analysis.Tcp;
 using Tracer.Bpf.Slab;
+using Tracer.Interop;
 using Tracer.Pipeline.Sources;
 
 namespace Tracer.Pipeline;
@@ -16,6 +17,14 @@ public sealed record EngineOptions
 
     /// <summary>How often, at housekeeping, the slab interval is taken; null: at every housekeeping.</summary>
     public TimeSpan? SlabInterval { get; init; }
+
+    /// <summary>
+    /// The longest records may wait in the kernel's buffers before the engine reads them when no
+    /// program woke it (the TCP and reset programs wake the reader only for urgent records and a
+    /// quarter-full buffer); null: until the next housekeeping. A live view wants it short; the
+    /// always-on mode wakes as seldom as it can.
+    /// </summary>
+    public TimeSpan? ReadDelay { get; init; } = TimeSpan.FromMilliseconds(100);
 
     public TcpWindowAnalyzerOptions TcpAnalysis { get; init; } = new();
 
@@ -32,7 +41,7 @@ public sealed record EngineOptions
     /// </summary>
     public Func<int, ContainerIdentity>? ContainerOf { get; init; }
 
-    /// <summary>Ends the trace early when true, checked after every poll (attach: every connection judged).</summary>
+    /// <summary>Ends the trace early when true, checked after every read of the sources (attach: every connection judged).</summary>
     public Func<bool>? Done { get; init; }
 }
 
@@ -106,45 +115,23 @@ public sealed class Engine(EngineOptions options, IFindingSink sink, ILogger log
             governor?.Observe(Now(), load);
         }
 
-        // the first source waits for the poll timeout, the others are only drained after it
-        var polls = new List<Func<int, bool>>();
-        if (tcp is not null)
-        {
-            polls.Add(wait => tcp.Poll(wait, OnSample));
-        }
-
-        if (resets is not null)
-        {
-            polls.Add(wait =>
-            {
-                resets.Poll(wait, resetAnalyzer!.Observe);
-                return true;
-            });
-        }
-
-        if (slab is not null)
-        {
-            polls.Add(wait =>
-            {
-                slab.PollOom(wait, OnOom);
-                return true;
-            });
-        }
-
+        // the loop sleeps until a source's program wakes it, housekeeping is due, the read delay
+        // passed or a stop is requested: an idle always-on trace wakes once per housekeeping
+        using var waits = new WaitSet();
+        using var wakeOnStop = stop.WakeOn(waits);
+        var waitable = tcp?.WaitOn(waits) ?? true;
+        resets?.WaitOn(waits);
+        slab?.WaitOn(waits);
+        var readDelayMs = options.ReadDelay is { } delay ? (int)Math.Ceiling(delay.TotalMilliseconds) : int.MaxValue;
         var periodNs = (ulong)options.Housekeeping.Ticks * TimeSpan.NanosecondsPerTick;
         var nextHousekeeping = Now() + periodNs;
         try
         {
-            var more = true;
-            while (more && !stop.IsStopRequested)
+            while (true)
             {
-                var untilHousekeeping = (int)Math.Min(100, (nextHousekeeping - Math.Min(nextHousekeeping, Now())) / 1_000_000);
-                var wait = stop.PollTimeoutMs(untilHousekeeping);
-                for (var i = 0; i < polls.Count; i++)
-                {
-                    more &= polls[i](i == 0 ? wait : 0);
-                }
-
+                var more = tcp?.Poll(OnSample) ?? true;
+                resets?.Poll(resetAnalyzer!.Observe);
+                slab?.PollOom(OnOom);
                 var now = Now();
                 if (now >= nextHousekeeping)
                 {
@@ -152,16 +139,22 @@ public sealed class Engine(EngineOptions options, IFindingSink sink, ILogger log
                     Housekeeping(tcp, slab, now, last: false);
                 }
 
-                if (options.Done?.Invoke() == true)
+                if (!more || stop.IsStopRequested || options.Done?.Invoke() == true)
                 {
                     break;
+                }
+
+                if (waitable)
+                {
+                    var untilHousekeepingMs = (int)Math.Min(int.MaxValue, (nextHousekeeping - Math.Min(nextHousekeeping, Now()) + 999_999) / 1_000_000);
+                    waits.Wait(stop.PollTimeoutMs(Math.Min(readDelayMs, untilHousekeepingMs)));
                 }
             }
 
             // what the kernel queued before detaching
             tcp?.Drain(OnSample);
-            resets?.Poll(0, resetAnalyzer!.Observe);
-            slab?.PollOom(0, OnOom);
+            resets?.Poll(resetAnalyzer!.Observe);
+            slab?.PollOom(OnOom);
         }
         finally
         {

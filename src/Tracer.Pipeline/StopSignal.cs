@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Tracer.Interop;
 
 namespace Tracer.Pipeline;
 
@@ -10,6 +11,7 @@ public sealed class StopSignal : IDisposable
     private readonly PosixSignalRegistration sigterm;
     private readonly long deadline;
     private volatile bool requested;
+    private volatile WaitSet? waits;
 
     public StopSignal(double? durationSeconds)
     {
@@ -32,6 +34,13 @@ public sealed class StopSignal : IDisposable
         return (int)Math.Clamp(left, 0, preferred);
     }
 
+    /// <summary>Wakes <paramref name="set"/> when a stop is requested, until the returned registration is disposed.</summary>
+    public IDisposable WakeOn(WaitSet set)
+    {
+        waits = set;
+        return new Registration(this);
+    }
+
     public void Dispose()
     {
         sigint.Dispose();
@@ -42,5 +51,11 @@ public sealed class StopSignal : IDisposable
     {
         context.Cancel = true; // keep running until the loop notices, then flush and detach
         requested = true;
+        waits?.Wake();
+    }
+
+    private sealed class Registration(StopSignal stop) : IDisposable
+    {
+        public void Dispose() => stop.waits = null;
     }
 }

@@ -27,6 +27,40 @@ public sealed class IdleCostTests
         }
     }
 
+    /// <summary>
+    /// The always-on mode sleeps until a program wakes it or housekeeping is due (once a second), not
+    /// on a poll timer: on a busy host every wake-up of the tracer takes a CPU from the workload. A
+    /// stop request still ends it at once.
+    /// </summary>
+    [KernelFact]
+    public void AnIdleRunWakesAboutOnceASecondAndStillStopsAtOnce()
+    {
+        var data = Directory.CreateTempSubdirectory("tracer-idle-run-");
+        try
+        {
+            using var run = new RunTracerProcess(null, "run", "--data-dir", data.FullName);
+            Thread.Sleep(2000);
+            var before = VoluntarySwitches(run.Pid);
+            Thread.Sleep(5000);
+            var perSecond = (VoluntarySwitches(run.Pid) - before) / 5.0;
+            Assert.True(perSecond <= 3, $"tracer run's main thread woke {perSecond:F1} times a second while idle");
+
+            var asked = Stopwatch.StartNew();
+            Assert.Equal(0, Signals.Send(run.Pid, Signals.Named("SIGTERM")));
+            var (exit, _, stderr) = run.Finish(TimeSpan.FromSeconds(10));
+            Assert.True(exit == 0, $"exit {exit}: {stderr}");
+            Assert.True(asked.Elapsed < TimeSpan.FromSeconds(3), $"tracer run took {asked.Elapsed.TotalSeconds:F1} s to stop after SIGTERM");
+        }
+        finally
+        {
+            data.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>How often the main thread (tid = pid) went to sleep, from /proc.</summary>
+    private static long VoluntarySwitches(int pid) =>
+        long.Parse(File.ReadLines($"/proc/{pid}/task/{pid}/status").First(l => l.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal)).Split(':')[1].Trim(), CultureInfo.InvariantCulture);
+
     /// <summary>utime + stime of a process, in clock ticks (USER_HZ, 100 on Linux).</summary>
     private static long CpuTicks(int pid)
     {

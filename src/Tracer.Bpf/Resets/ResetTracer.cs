@@ -87,6 +87,9 @@ public sealed class ResetTracer : IDisposable
         return listeners;
     }
 
+    /// <summary>Readable when the programs wake the reader: a listener's birth or close, or the ring a quarter full of resets.</summary>
+    public int WaitFd => ring.WaitFd;
+
     /// <summary>Waits up to <paramref name="timeoutMs"/> and hands every record that arrived to <paramref name="onSample"/>.</summary>
     public int Poll(int timeoutMs, Action<ResetSample> onSample)
     {

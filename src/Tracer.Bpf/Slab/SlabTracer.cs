@@ -145,6 +145,9 @@ public sealed class SlabTracer : IDisposable
     /// <summary>Whether this tracer counts every allocation and free (else growth comes from /proc/slabinfo only).</summary>
     public bool PerObject => options.PerObject;
 
+    /// <summary>Readable when an OOM kill was recorded.</summary>
+    public int OomWaitFd => oomEvents.WaitFd;
+
     /// <summary>Waits up to <paramref name="timeoutMs"/> for OOM kills and hands each to <paramref name="handler"/>.</summary>
     public int PollOom(int timeoutMs, Action<OomVictim> handler)
     {

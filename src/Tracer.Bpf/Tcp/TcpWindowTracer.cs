@@ -145,6 +145,9 @@ public sealed class TcpWindowTracer : IDisposable
         return 1 << (31 - int.LeadingZeroCount(pages));
     }
 
+    /// <summary>Readable when the program wakes the reader: an urgent sample, or the buffer a quarter full.</summary>
+    public int WaitFd => source.WaitFd;
+
     /// <summary>Waits up to <paramref name="timeoutMs"/> and hands every decoded sample to <paramref name="onSample"/>.</summary>
     public int Poll(int timeoutMs, TcpSampleHandler onSample)
     {

@@ -96,6 +96,7 @@ public static class RunCommand
             {
                 Overhead = new OverheadOptions { SampleBudgetPerSecond = budget },
                 SlabInterval = SlabInterval,
+                ReadDelay = null, // always on: woken by the programs and by housekeeping, not by a timer
                 SlabAnalysis = new SlabAnalyzerOptions { WindowIntervals = 1 },
             };
             SlabAttribution? slab = parsed.GetValue(noSlab) ? null : parsed.GetValue(slabAttribution) ?? SlabAttribution.OnGrowth;

@@ -5,6 +5,7 @@ using Tracer.Analysis.Tcp;
 using Tracer.Bpf;
 using Tracer.Bpf.Snapshot;
 using Tracer.Bpf.Tcp;
+using Tracer.Interop;
 
 namespace Tracer.Pipeline.Sources;
 
@@ -28,6 +29,7 @@ public sealed class AttachSource(AttachSnapshot snapshot, SnapshotOutcome outcom
     private TcpSampleHandler? forward;
     private TcpSnapshotIterator? pathLook;
     private long liveSince;
+    private WaitSet? waits;
 
     public ulong NowNs => Clock.MonotonicNowNsUnsigned;
 
@@ -39,7 +41,13 @@ public sealed class AttachSource(AttachSnapshot snapshot, SnapshotOutcome outcom
     /// <summary>How long the live phase has run.</summary>
     public TimeSpan Watched => live is null ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Environment.TickCount64 - liveSince);
 
-    public bool Poll(int timeoutMs, TcpSampleHandler onSample)
+    public bool WaitOn(WaitSet waits)
+    {
+        this.waits = waits;
+        return true;
+    }
+
+    public bool Poll(TcpSampleHandler onSample)
     {
         if (!seeded)
         {
@@ -62,9 +70,10 @@ public sealed class AttachSource(AttachSnapshot snapshot, SnapshotOutcome outcom
             var comm = snapshot.Path is null ? snapshot.Target.Comm : null;
             var options = new TcpTraceOptions { Filter = new TcpFilter { Comm = comm, Port = snapshot.Target.Port } };
             live = TcpWindowTracer.Start(settings, options, logger);
+            waits?.Add(live.WaitFd, "TCP window events");
         }
 
-        PollLive(timeoutMs, onSample);
+        PollLive(onSample);
         LookAtPath();
         return true;
     }
@@ -77,7 +86,7 @@ public sealed class AttachSource(AttachSnapshot snapshot, SnapshotOutcome outcom
         }
         else if (live is not null)
         {
-            PollLive(0, onSample);
+            PollLive(onSample);
         }
     }
 
@@ -131,10 +140,10 @@ public sealed class AttachSource(AttachSnapshot snapshot, SnapshotOutcome outcom
         return bytes;
     }
 
-    private void PollLive(int timeoutMs, TcpSampleHandler onSample)
+    private void PollLive(TcpSampleHandler onSample)
     {
         forward = onSample;
-        live!.Poll(timeoutMs, OnLiveSample);
+        live!.Poll(0, OnLiveSample);
     }
 
     private void OnLiveSample(in TcpSample sample)

@@ -2,6 +2,7 @@ using Tracer.Analysis.Overhead;
 using Tracer.Analysis.Recording;
 using Tracer.Analysis.Tcp;
 using Tracer.Bpf.Tcp;
+using Tracer.Interop;
 
 namespace Tracer.Pipeline.Sources;
 
@@ -58,7 +59,9 @@ public sealed class FileTcpSource : ITcpSampleSource
         }
     }
 
-    public bool Poll(int timeoutMs, TcpSampleHandler onSample)
+    public bool WaitOn(WaitSet waits) => false;
+
+    public bool Poll(TcpSampleHandler onSample)
     {
         ArgumentNullException.ThrowIfNull(onSample);
         for (var n = 0; n < Batch; n++)

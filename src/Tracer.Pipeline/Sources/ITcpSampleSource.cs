@@ -1,5 +1,6 @@
 using Tracer.Analysis.Overhead;
 using Tracer.Bpf.Tcp;
+using Tracer.Interop;
 
 namespace Tracer.Pipeline.Sources;
 
@@ -9,8 +10,14 @@ public interface ITcpSampleSource : IDisposable
     /// <summary>The source's clock: CLOCK_MONOTONIC now for a live source, the latest sample's time for a file.</summary>
     ulong NowNs { get; }
 
-    /// <summary>Waits up to <paramref name="timeoutMs"/> and hands every sample that arrived to <paramref name="onSample"/>; false once the source has nothing more to give.</summary>
-    bool Poll(int timeoutMs, TcpSampleHandler onSample);
+    /// <summary>
+    /// Adds to <paramref name="waits"/> the descriptors that become readable when samples arrive (now,
+    /// or once the source starts tracing); false for a source read without waiting (a file).
+    /// </summary>
+    bool WaitOn(WaitSet waits);
+
+    /// <summary>Hands every sample that arrived to <paramref name="onSample"/>, without waiting; false once the source has nothing more to give.</summary>
+    bool Poll(TcpSampleHandler onSample);
 
     /// <summary>Hands over what is already queued, without waiting: called once before the engine stops.</summary>
     void Drain(TcpSampleHandler onSample);

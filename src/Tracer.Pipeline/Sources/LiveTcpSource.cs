@@ -37,9 +37,16 @@ public sealed class LiveTcpSource : ITcpSampleSource
         return new LiveTcpSource(tracer);
     }
 
-    public bool Poll(int timeoutMs, TcpSampleHandler onSample)
+    public bool WaitOn(WaitSet waits)
     {
-        tracer.Poll(timeoutMs, onSample);
+        ArgumentNullException.ThrowIfNull(waits);
+        waits.Add(tracer.WaitFd, "TCP window events");
+        return true;
+    }
+
+    public bool Poll(TcpSampleHandler onSample)
+    {
+        tracer.Poll(0, onSample);
         return true;
     }
 

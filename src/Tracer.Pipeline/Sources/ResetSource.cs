@@ -52,7 +52,15 @@ public sealed class ResetSource : IDisposable
     /// <summary>The listeners there before the trace, with their SO_REUSEPORT groups and owners.</summary>
     public IReadOnlyList<ListenerSample> Existing() => tracer.ExistingListeners(settings);
 
-    public void Poll(int timeoutMs, Action<ResetSample> onSample) => tracer.Poll(timeoutMs, onSample);
+    /// <summary>Adds the descriptor that becomes readable when the kernel wakes the reader.</summary>
+    public void WaitOn(WaitSet waits)
+    {
+        ArgumentNullException.ThrowIfNull(waits);
+        waits.Add(tracer.WaitFd, "reset events");
+    }
+
+    /// <summary>Hands every record that arrived to <paramref name="onSample"/>, without waiting.</summary>
+    public void Poll(Action<ResetSample> onSample) => tracer.Poll(0, onSample);
 
     public void Dispose() => tracer.Dispose();
 }

@@ -28,6 +28,7 @@ public sealed class SlabSource : IDisposable
     private readonly SlabTraceOptions options;
     private readonly ILogger logger;
     private SlabTracer tracer;
+    private WaitSet? waits;
 
     private SlabSource(BpfSettings settings, SlabTraceOptions options, SlabAttribution attribution, SlabTracer tracer, ILogger logger)
     {
@@ -78,8 +79,16 @@ public sealed class SlabSource : IDisposable
         }
     }
 
-    /// <summary>Waits up to <paramref name="timeoutMs"/> for OOM kills and hands each to <paramref name="handler"/>.</summary>
-    public void PollOom(int timeoutMs, Action<OomVictim> handler) => tracer.PollOom(timeoutMs, handler);
+    /// <summary>Adds the descriptor that becomes readable on an OOM kill (again whenever the per-object hooks are switched).</summary>
+    public void WaitOn(WaitSet waits)
+    {
+        ArgumentNullException.ThrowIfNull(waits);
+        this.waits = waits;
+        waits.Add(tracer.OomWaitFd, "OOM events");
+    }
+
+    /// <summary>Hands every OOM kill recorded to <paramref name="handler"/>, without waiting.</summary>
+    public void PollOom(Action<OomVictim> handler) => tracer.PollOom(0, handler);
 
     /// <summary>The kernel's per-cache counters, the sampled outstanding objects, /proc/slabinfo and SUnreclaim, now.</summary>
     public SlabInterval Snapshot(ulong nowNs) => tracer.Snapshot(nowNs);
@@ -99,8 +108,10 @@ public sealed class SlabSource : IDisposable
             return false;
         }
 
+        // the old tracer's descriptor leaves the wait set as it closes
         tracer.Dispose();
         tracer = next;
+        waits?.Add(tracer.OomWaitFd, "OOM events");
         return true;
     }
 

@@ -71,17 +71,18 @@ public sealed class SnapshotSeededSource : ITcpSampleSource
             sockets.Select(s => s.Cookie).ToHashSet(), walk.Reached.ToHashSet());
     }
 
-    public bool Poll(int timeoutMs, TcpSampleHandler onSample)
+    public bool WaitOn(WaitSet waits) => live.WaitOn(waits);
+
+    public bool Poll(TcpSampleHandler onSample)
     {
         ArgumentNullException.ThrowIfNull(onSample);
         if (!seeded)
         {
             Seed(onSample);
-            return true;
         }
 
         forward = onSample;
-        return live.Poll(timeoutMs, OnLiveSample);
+        return live.Poll(OnLiveSample);
     }
 
     public void Drain(TcpSampleHandler onSample)
