@@ -58,12 +58,14 @@ struct {
 	__type(value, struct closing_listener);
 } closing SEC(".maps");
 
-/* the listener an accept() or accept4() of this thread waits on, from its entry to its return */
+/* the listener an accept() or accept4() of this thread waits on, from its entry to its return: in
+ * the task itself, a pointer away after the thread's first accept (a hash update per call costs more
+ * than the rest of both hooks) */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64); /* pid_tgid */
-	__type(value, __u64); /* struct sock * */
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64); /* struct sock *, 0 between calls */
 } accepting SEC(".maps");
 
 /* connections accept() returned per listener, until the listener closes */
@@ -322,55 +324,62 @@ int reset_tp(struct trace_event_raw_tcp_send_reset *args)
 	return on_reset((struct sock *)args->skaddr, (const struct sk_buff *)args->skbaddr, args->reason);
 }
 
-/* the TCP listener at descriptor fd of the current task, or NULL */
+/*
+ * The TCP listener at descriptor fd of the current task, or NULL. Plain loads from the task on (a
+ * NULL on the way reads as 0), one probe read for the descriptor's slot: accept() runs once per
+ * connection, and a busy server accepts tens of thousands a second.
+ */
 static __always_inline struct sock *listener_at(long fd)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **files = BPF_CORE_READ(fdt, fd);
-	struct file *file = NULL;
+	struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
+	struct file *slot = NULL, *file;
 	struct socket *sock;
 	struct sock *sk;
 
-	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (!fdt || fd < 0 || fd >= fdt->max_fds)
 		return NULL;
-	if (bpf_probe_read_kernel(&file, sizeof(file), &files[fd]) || !file)
+	if (bpf_probe_read_kernel(&slot, sizeof(slot), &fdt->fd[fd]) || !slot)
 		return NULL;
-	if ((BPF_CORE_READ(file, f_inode, i_mode) & MODE_TYPE) != MODE_SOCKET)
+	file = CAST(slot, struct file);
+	if ((file->f_inode->i_mode & MODE_TYPE) != MODE_SOCKET)
 		return NULL;
-	sock = BPF_CORE_READ(file, private_data);
-	sk = BPF_CORE_READ(sock, sk);
-	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_LISTEN || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	sock = CAST(file->private_data, struct socket);
+	sk = sock->sk;
+	if (!sk || sk->__sk_common.skc_state != TCP_LISTEN || sk->sk_protocol != IPPROTO_TCP)
 		return NULL;
 	return sk;
 }
 
 static __always_inline int on_accept_entry(long fd)
 {
-	__u64 id = bpf_get_current_pid_tgid();
 	__u64 sk = (__u64)(unsigned long)listener_at(fd);
+	__u64 *waiting_on;
 
-	if (sk)
-		bpf_map_update_elem(&accepting, &id, &sk, BPF_ANY);
+	if (!sk)
+		return 0;
+	waiting_on = bpf_task_storage_get(&accepting, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (waiting_on)
+		*waiting_on = sk;
 	return 0;
 }
 
 static __always_inline int on_accept_return(long ret)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u64 *sk = bpf_map_lookup_elem(&accepting, &id);
+	__u64 *waiting_on = bpf_task_storage_get(&accepting, bpf_get_current_task_btf(), 0, 0);
 	__u32 one = 1, *n;
+	__u64 sk;
 
-	if (!sk)
+	if (!waiting_on || !*waiting_on)
 		return 0;
+	sk = *waiting_on;
+	*waiting_on = 0;
 	if (ret >= 0) {
-		n = bpf_map_lookup_elem(&accepted, sk);
+		n = bpf_map_lookup_elem(&accepted, &sk);
 		if (n)
 			__sync_fetch_and_add(n, 1);
 		else
-			bpf_map_update_elem(&accepted, sk, &one, BPF_NOEXIST);
+			bpf_map_update_elem(&accepted, &sk, &one, BPF_NOEXIST);
 	}
-	bpf_map_delete_elem(&accepting, &id);
 	return 0;
 }
 

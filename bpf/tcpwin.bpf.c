@@ -33,6 +33,10 @@ const volatile __u8 use_perfbuf = 0; /* perf buffer transport for kernels withou
 const volatile __u64 heartbeat_ns = 1000000000ULL;
 const volatile __u64 wl1_lag_step = 1ULL << 28; /* emit each time the lag crosses a multiple */
 const volatile __u64 wakeup_bytes = 256 * 1024; /* wake the reader once this much is queued */
+/* 0: every connection is followed from the first segment seen; else only from the first segment
+ * that finds it past this many bytes moved, its window closed or probes out (a short healthy
+ * connection then costs a lookup, not a state and a sample) */
+const volatile __u64 follow_after_bytes = 0;
 
 struct conn_state {
 	__u64 last_emit_ns;
@@ -166,9 +170,6 @@ static __always_inline int verdict_only(void)
 	return level && *level == TCP_DETAIL_VERDICT;
 }
 
-/* a plain load that the kernel guards like a probe read (PTR_UNTRUSTED): no helper call; Linux 6.2+ */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-#define CAST(ptr, type) ((type *)bpf_rdonly_cast((ptr), bpf_core_type_id_kernel(type)))
 /* GET (tracer.bpf.h) for bitfields */
 #define GET_BITFIELD(direct, ptr, field) \
 	((direct) ? BPF_CORE_READ_BITFIELD(ptr, field) : BPF_CORE_READ_BITFIELD_PROBED(ptr, field))
@@ -241,6 +242,16 @@ static __always_inline int passes_filters(struct sock *sk, __u64 *cookie, const 
 	if (filter_tgid && own->tgid != filter_tgid)
 		return 0;
 	return comm_matches(own->comm);
+}
+
+/* a connection not followed yet: whether this segment finds it big or in trouble enough to start */
+static __always_inline int worth_following(struct tcp_sock *tp, __u16 raw_win, const int direct)
+{
+	struct inet_connection_sock *icsk = (struct inet_connection_sock *)tp;
+
+	return raw_win == 0 || GET(direct, tp, snd_wnd) == 0 || GET(direct, icsk, icsk_probes_out) ||
+	       GET(direct, icsk, icsk_backoff) ||
+	       GET(direct, tp, bytes_received) + GET(direct, tp, bytes_acked) >= follow_after_bytes;
 }
 
 /* the connection's first segment: its state as the segment finds it */
@@ -391,6 +402,8 @@ static __always_inline int handle_segment(void *ctx, struct sock *sk, const stru
 	raw_win = segment_window(skb, direct);
 	st = direct ? bpf_sk_storage_get(&conn_storage, sk, NULL, 0) : bpf_map_lookup_elem(&conns, &cookie);
 	if (!st) {
+		if (follow_after_bytes && !worth_following(tp, raw_win, direct))
+			return 0;
 		st = new_state(sk, &cookie, direct);
 		if (!st)
 			return 0;

@@ -19,6 +19,10 @@
  */
 #define GET(direct, ptr, field) ((direct) ? (ptr)->field : BPF_CORE_READ(ptr, field))
 
+/* a plain load that the kernel guards like a probe read (PTR_UNTRUSTED): no helper call; Linux 6.2+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+#define CAST(ptr, type) ((type *)bpf_rdonly_cast((ptr), bpf_core_type_id_kernel(type)))
+
 /*
  * Keeps a type in the object's BTF although no code of the object needs it
  * there: the C# mirrors of tracer_events.h are checked against that BTF. A

@@ -4,23 +4,29 @@
 # scripts/bench.sh sees only the CPU share tracer takes. Each command is compared with the floor,
 # empty programs on the hooks `tracer run` uses, measured the same way in the same run.
 #
-#   loopback iperf3 throughput, one long transfer: `tracer run`, `tracer tcp` and the floor each
-#   started and stopped under it in phases (off, run, off, tcp, off, floor, off, …); the first
-#   seconds after every start or stop are dropped; a command's ratio is the median per-second rate
-#   of its on phases over that of the off phases next to them                budget ≥ 0.99 of the floor
-#   sockperf TCP ping-pong transactions/s, short runs alternating off and on  budget ≥ 0.98 of the floor
+# Every workload is one long run on loopback, not pinned, with `tracer run`, `tracer tcp` and the
+# floor started and stopped under it in phases (off, run, off, tcp, off, floor, off, …); the first
+# seconds after every start or stop are dropped. Each on phase is set against the mean of the off
+# phases on both sides of it (the workload drifts slowly; neighbours cancel that), and a command's
+# ratio is the median of its phases' ratios; its result is that ratio over the floor's.
+#
+#   iperf3     loopback bulk transfer, Gb/s per second (iperf3 -i 1)             budget ≥ 0.99 of the floor
+#   pingpong   sockperf TCP ping-pong, one connection, transactions per second
+#              (from sockperf's full log of every message)                        budget ≥ 0.98 of the floor
+#   churn      connection churn: a new connection per HTTP/1.0 request to nginx
+#              (scripts/Bench connect), requests per second                       budget ≥ 0.98 of the floor
 #
 # Usage: scripts/bench-unpinned.sh   (as root, after make build publish; make bench runs it)
-# Environment: UNPINNED_ROUNDS (3) rounds of the three commands under iperf3, UNPINNED_PHASE (12) s
-# per phase, UNPINNED_DROP (4) s dropped after each start or stop; PINGPONG_ROUNDS (5) off/on pairs per
-# command of PINGPONG_SECONDS (4) s each. The defaults take about 7 minutes.
+# Environment: UNPINNED_WORKLOADS ("iperf3 pingpong churn"), UNPINNED_ROUNDS (4) rounds of the three
+# commands per workload, UNPINNED_PHASE (10) s per phase, UNPINNED_DROP (3) s dropped after each start
+# or stop. The defaults take about 16 minutes; sockperf's log of a ping-pong run needs about 3 GB of
+# memory.
 set -euo pipefail
 
-rounds=${UNPINNED_ROUNDS:-3}
-phase=${UNPINNED_PHASE:-12}
-drop=${UNPINNED_DROP:-4}
-pp_rounds=${PINGPONG_ROUNDS:-5}
-pp_seconds=${PINGPONG_SECONDS:-4}
+rounds=${UNPINNED_ROUNDS:-4}
+phase=${UNPINNED_PHASE:-10}
+drop=${UNPINNED_DROP:-3}
+read -r -a workloads <<<"${UNPINNED_WORKLOADS:-iperf3 pingpong churn}"
 ((phase > drop)) || { echo "bench-unpinned: UNPINNED_PHASE must be longer than UNPINNED_DROP" >&2; exit 2; }
 root=$(cd "$(dirname "$0")/.." && pwd)
 tracer=${TRACER:-$root/build/aot/tracer}
@@ -29,8 +35,8 @@ bench=$root/scripts/Bench/bin/Release/net10.0/Bench
 # shellcheck source=lib/bpf-ids.sh
 source "$root/scripts/lib/bpf-ids.sh"
 [[ -x $tracer && -x $bench ]] || { echo "bench-unpinned: build first (make build publish)" >&2; exit 1; }
-for tool in iperf3 sockperf; do
-  command -v "$tool" >/dev/null || { echo "bench-unpinned: $tool is missing (scripts/install-deps.sh --bench)" >&2; exit 1; }
+for tool in iperf3 sockperf nginx; do
+  command -v "$tool" >/dev/null || [[ -x /usr/sbin/$tool ]] || { echo "bench-unpinned: $tool is missing (scripts/install-deps.sh --bench)" >&2; exit 1; }
 done
 work=$(mktemp -d /tmp/tracer-unpinned-XXXX)
 pids=()
@@ -46,10 +52,13 @@ clang-19 -target bpf -D__TARGET_ARCH_x86 -g -O2 -Wall -Werror -I"$root/build" -c
 declare -A launch=(
   [run]="$tracer run --data-dir $work/data"
   [tcp]="$tracer tcp --json"
-  [floor]="$bench empty $work/empty.bpf.o 3600 e_tcp_probe e_mark_victim e_sock_set_state e_tcp_destroy e_tcp_send_reset e_listen_exit"
+  [floor]="$bench empty $work/empty.bpf.o 3600 e_tcp_probe e_mark_victim e_sock_set_state e_tcp_destroy e_tcp_send_reset e_listen_exit e_accept_enter e_accept_exit e_accept4_enter e_accept4_exit"
 )
 declare -A attached=([run]=tcp_probe_btf [tcp]=tcp_probe_btf [floor]=e_tcp_probe)
 commands=(run tcp floor)
+phases=$((1 + 2 * rounds * ${#commands[@]}))
+# a workload runs through every phase, each command's start-up and stop included, with room to spare
+workload_seconds=$((20 + phases * (phase + 4)))
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -70,102 +79,157 @@ start_command() { # name
 }
 stop_command() { kill -TERM "$command_pid"; wait "$command_pid" || true; }
 
-echo "Unpinned overhead: $(uname -r), $(nproc) CPUs, $tracer; iperf3 $rounds rounds of ${phase}s phases (first ${drop}s dropped), ping-pong $pp_rounds × ${pp_seconds}s off/on; $(date -u +%FT%TZ)"
-
-# one loopback transfer for every phase: separate transfers differ far more than seconds within one
-port=$(free_port)
-iperf3 -s -p "$port" >/dev/null 2>&1 &
-pids+=($!)
-sleep 0.5
-t0=$(date +%s.%N)
-iperf3 -c 127.0.0.1 -p "$port" -t $((10 + (1 + 2 * rounds * ${#commands[@]}) * (phase + 5))) -i 1 -J >"$work/iperf3.json" &
-load=$!
-sleep 8 # the connection's windows ramp up
-marks=()
-off_phase() { marks+=("off $(date +%s.%N)"); sleep "$phase"; marks+=("end $(date +%s.%N)"); }
-off_phase
-for _ in $(seq "$rounds"); do
-  for name in "${commands[@]}"; do
-    start_command "$name"
-    marks+=("$name $(date +%s.%N)")
-    sleep "$phase"
-    marks+=("end $(date +%s.%N)")
-    stop_command
-    off_phase
+run_phases() { # marks-file: off, then per round each command on and off again; "NAME START" and "end END" lines
+  local marks=$1 name
+  off_phase() { echo "off $EPOCHREALTIME" >>"$marks"; sleep "$phase"; echo "end $EPOCHREALTIME" >>"$marks"; }
+  : >"$marks"
+  off_phase
+  for _ in $(seq "$rounds"); do
+    for name in "${commands[@]}"; do
+      start_command "$name"
+      echo "$name $EPOCHREALTIME" >>"$marks"
+      sleep "$phase"
+      echo "end $EPOCHREALTIME" >>"$marks"
+      stop_command
+      off_phase
+    done
   done
-done
-kill -INT "$load" 2>/dev/null || true
-wait "$load" || true
-python3 - "$t0" "$work/iperf3.json" "$drop" "${marks[@]}" <<'PY'
-import json, statistics, sys
-t0, path, drop = float(sys.argv[1]), sys.argv[2], float(sys.argv[3])
-run = json.load(open(path))
+}
+
+# Each workload leaves $work/NAME.seconds, one line per measured second: "START END RATE", wall clock.
+iperf3_workload() {
+  local port t0 load
+  port=$(free_port)
+  iperf3 -s -p "$port" >/dev/null 2>&1 &
+  pids+=($!)
+  sleep 0.5
+  t0=$EPOCHREALTIME
+  # SIGINT ends it with its report; a background job of a script starts with SIGINT ignored
+  env --default-signal=INT iperf3 -c 127.0.0.1 -p "$port" -t "$workload_seconds" -i 1 -J >"$work/iperf3.json" &
+  load=$!
+  pids+=("$load")
+  sleep 8 # the connection's windows ramp up
+  run_phases "$work/iperf3.marks"
+  kill -INT "$load"
+  wait "$load" || true
+  python3 - "$t0" "$work/iperf3.json" >"$work/iperf3.seconds" <<'PY'
+import json, sys
+t0, run = float(sys.argv[1]), json.load(open(sys.argv[2]))
 if not run.get("intervals"):
     sys.exit("bench-unpinned: iperf3: " + run.get("error", "no intervals"))
-seconds = [(t0 + i["sum"]["start"], t0 + i["sum"]["end"], i["sum"]["bits_per_second"] / 1e9) for i in run["intervals"]]
-marks = [m.split() for m in sys.argv[4:]]
-phases = []  # (name, median Gb/s of the kept seconds)
+for i in run["intervals"]:
+    print(t0 + i["sum"]["start"], t0 + i["sum"]["end"], i["sum"]["bits_per_second"] / 1e9)
+PY
+}
+
+pingpong_workload() {
+  local port load
+  port=$(free_port)
+  sockperf sr --tcp -i 127.0.0.1 -p "$port" >/dev/null 2>&1 &
+  pids+=($!)
+  sleep 0.5
+  # --no-rdtsc: the log's times are CLOCK_MONOTONIC; sockperf sizes the log for the whole run up front
+  env --default-signal=INT sockperf pp --tcp -i 127.0.0.1 -p "$port" -t "$workload_seconds" --no-rdtsc --full-log "$work/pingpong.csv" >"$work/pingpong.out" 2>&1 &
+  load=$!
+  pids+=("$load")
+  for _ in $(seq 600); do
+    grep -q "Starting test" "$work/pingpong.out" && break
+    sleep 0.2
+  done
+  grep -q "Starting test" "$work/pingpong.out" || { echo "bench-unpinned: sockperf did not start: $(cat "$work/pingpong.out")" >&2; exit 1; }
+  sleep 3
+  run_phases "$work/pingpong.marks"
+  kill -INT "$load"
+  wait "$load" || true
+  python3 - "$work/pingpong.csv" >"$work/pingpong.seconds" <<'PY'
+import sys, time
+offset = time.time() - time.monotonic()
+counts = {}
+with open(sys.argv[1]) as log:
+    for line in log:
+        fields = line.split(",")
+        if len(fields) != 4 or not fields[0].strip().isdigit():
+            continue
+        second = int(float(fields[2]))
+        counts[second] = counts.get(second, 0) + 1
+if len(counts) < 3:
+    sys.exit("bench-unpinned: sockperf logged no messages")
+for second in sorted(counts)[1:-1]:  # the first and last seconds are partial
+    print(offset + second, offset + second + 1, counts[second])
+PY
+}
+
+churn_workload() {
+  local port load
+  port=$(free_port)
+  mkdir -p "$work/nginx"
+  cat >"$work/nginx/nginx.conf" <<EOF
+worker_processes 1;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $work/nginx;
+    server { listen 127.0.0.1:$port; return 204; }
+}
+EOF
+  /usr/sbin/nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' &
+  pids+=($!)
+  for _ in $(seq 50); do
+    ss -Hltn "sport = :$port" | grep -q . && break
+    sleep 0.1
+  done
+  "$bench" connect "$port" "$workload_seconds" --per-second >"$work/churn.rates" &
+  load=$!
+  pids+=("$load")
+  sleep 3
+  run_phases "$work/churn.marks"
+  kill -TERM "$load"
+  wait "$load" || true
+  awk '{ print $1 - 1, $1, $2 }' "$work/churn.rates" >"$work/churn.seconds"
+}
+
+analyse() { # workload label unit budget
+  python3 - "$work/$1.seconds" "$work/$1.marks" "$drop" "$2" "$3" "$4" <<'PY'
+import statistics, sys
+seconds_path, marks_path, drop, label, unit, budget = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4], sys.argv[5], float(sys.argv[6])
+seconds = [tuple(map(float, line.split())) for line in open(seconds_path)]
+marks = [line.split() for line in open(marks_path)]
+phases = []  # (name, median rate of the kept seconds)
 for (name, start), (_, end) in zip(marks[0::2], marks[1::2]):
     kept = [rate for lo, hi, rate in seconds if lo >= float(start) + drop and hi <= float(end)]
     phases.append((name, statistics.median(kept) if kept else None))
-print("  iperf3 phases, Gb/s (median of each phase's kept seconds):")
+print(f"  {label} phases, {unit} (median of each phase's kept seconds):")
 for i in range(0, len(phases), 6):
-    print("   " + "  ".join(f"{n} {v:.2f}" if v else f"{n} -" for n, v in phases[i:i + 6]))
+    print("   " + "  ".join(f"{n} {v:.4g}" if v else f"{n} -" for n, v in phases[i:i + 6]))
 ratios = {}
 for name in ("run", "tcp", "floor"):
-    on, off, each = [], [], []
-    for i, (n, v) in enumerate(phases):
-        if n != name or v is None or phases[i - 1][1] is None or i + 1 >= len(phases) or phases[i + 1][1] is None:
-            continue
-        on.append(v)
-        off += [phases[i - 1][1], phases[i + 1][1]]
-        each.append(v / ((phases[i - 1][1] + phases[i + 1][1]) / 2))
-    if on:
-        ratios[name] = (statistics.median(on) / statistics.median(off), each)
+    each = [v / ((phases[i - 1][1] + phases[i + 1][1]) / 2)
+            for i, (n, v) in enumerate(phases)
+            if n == name and v and 0 < i < len(phases) - 1 and phases[i - 1][1] and phases[i + 1][1]]
+    if each:
+        ratios[name] = (statistics.median(each), each)
 floor = ratios.get("floor", (None,))[0]
-for name, label in (("run", "tracer run"), ("tcp", "tracer tcp"), ("floor", "empty programs (floor)")):
+for name, who in (("run", "tracer run"), ("tcp", "tracer tcp"), ("floor", "empty programs (floor)")):
+    title = f"unpinned {label}, {who} on/off"
     if name not in ratios:
-        print(f"{'unpinned iperf3 throughput, ' + label + ' on/off':66s} no complete phase")
+        print(f"{title:60s} no complete phase")
         continue
     ratio, each = ratios[name]
-    line = f"{'unpinned iperf3 throughput, ' + label + ' on/off':66s} {ratio:6.3f}  (each on phase / its neighbours: {' '.join(f'{e:.3f}' for e in each)})"
+    line = f"{title:60s} {ratio:6.3f}  (each phase / its neighbours: {' '.join(f'{e:.3f}' for e in each)})"
     if name != "floor" and floor:
-        line += f"  / floor {ratio / floor:.3f}  budget >= 0.99  {'ok' if ratio / floor >= 0.99 else 'MISSED'}"
+        line += f"  / floor {ratio / floor:.3f}  budget >= {budget}  {'ok' if ratio / floor >= budget else 'MISSED'}"
     print(line)
 PY
-
-# TCP ping-pong: short runs, each command's on run right after its own off run
-port=$(free_port)
-sockperf sr --tcp -i 127.0.0.1 -p "$port" >/dev/null 2>&1 &
-pids+=($!)
-sleep 0.5
-pingpong() { # → transactions/s of one run
-  sockperf pp --tcp -i 127.0.0.1 -p "$port" -t "$pp_seconds" 2>&1 |
-    sed -n 's/.*\[Valid Duration\] RunTime=\([0-9.]*\) sec;.*ReceivedMessages=\([0-9]*\).*/\2 \1/p' | awk '{ printf "%.0f\n", $1 / $2 }'
 }
-: >"$work/pingpong"
-for _ in $(seq "$pp_rounds"); do
-  for name in "${commands[@]}"; do
-    echo "$name off $(pingpong)" >>"$work/pingpong"
-    start_command "$name"
-    sleep 1 # start-up done: the steady state is measured
-    echo "$name on $(pingpong)" >>"$work/pingpong"
-    stop_command
-  done
+
+echo "Unpinned overhead: $(uname -r), $(nproc) CPUs, $tracer; ${workloads[*]}; $rounds rounds of ${phase}s phases (first ${drop}s dropped); $(date -u +%FT%TZ)"
+for workload in "${workloads[@]}"; do
+  case $workload in
+    iperf3) iperf3_workload && analyse iperf3 "iperf3 throughput" Gb/s 0.99 ;;
+    pingpong) pingpong_workload && analyse pingpong "TCP ping-pong transactions/s" "transactions/s" 0.98 ;;
+    churn) churn_workload && analyse churn "connection churn requests/s" "requests/s" 0.98 ;;
+    *) echo "bench-unpinned: unknown workload $workload (iperf3, pingpong, churn)" >&2; exit 2 ;;
+  esac
 done
-python3 - "$work/pingpong" <<'PY'
-import statistics, sys
-runs = {}
-for line in open(sys.argv[1]):
-    name, state, rate = line.split()
-    runs.setdefault(name, {}).setdefault(state, []).append(float(rate))
-print("  ping-pong runs, transactions/s (off on, in order):")
-for name, by in runs.items():
-    print(f"   {name:5s} " + "  ".join(f"{a:.0f} {b:.0f}" for a, b in zip(by["off"], by["on"])))
-ratio = {name: statistics.median(by["on"]) / statistics.median(by["off"]) for name, by in runs.items()}
-for name, label in (("run", "tracer run"), ("tcp", "tracer tcp"), ("floor", "empty programs (floor)")):
-    line = f"{'unpinned TCP ping-pong transactions/s, ' + label + ' on/off':66s} {ratio[name]:6.3f}"
-    if name != "floor":
-        line += f"  / floor {ratio[name] / ratio['floor']:.3f}  budget >= 0.98  {'ok' if ratio[name] / ratio['floor'] >= 0.98 else 'MISSED'}"
-    print(line)
-PY

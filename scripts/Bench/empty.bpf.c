@@ -65,4 +65,28 @@ int e_listen_exit(void *ctx)
 	return 0;
 }
 
+SEC("tracepoint/syscalls/sys_enter_accept")
+int e_accept_enter(void *ctx)
+{
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int e_accept_exit(void *ctx)
+{
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_accept4")
+int e_accept4_enter(void *ctx)
+{
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int e_accept4_exit(void *ctx)
+{
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

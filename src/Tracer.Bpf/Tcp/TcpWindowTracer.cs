@@ -39,6 +39,13 @@ public sealed record TcpTraceOptions
     /// from /proc when a connection first reports, and are taught to the kernel from there.
     /// </summary>
     public bool OwnerHooks { get; init; } = true;
+
+    /// <summary>
+    /// 0: every connection is followed (a state and a first sample) from its first segment; else
+    /// only once it has moved this many bytes or its window closed or probes went out. Under
+    /// connection churn that spares each short, healthy connection the state and the sample.
+    /// </summary>
+    public ulong FollowAfterBytes { get; init; }
 }
 
 public delegate void TcpSampleHandler(in TcpSample sample);
@@ -189,6 +196,7 @@ public sealed class TcpWindowTracer : IDisposable
         obj.SetConstant("every_segment", options.EverySegment ? (byte)1 : (byte)0);
         obj.SetConstant("heartbeat_ns", (ulong)options.Heartbeat.Ticks * 100);
         obj.SetConstant("wl1_lag_step", options.Wl1LagStep);
+        obj.SetConstant("follow_after_bytes", options.FollowAfterBytes);
         TcpWindowComponent.ConfigureTransport(obj, transport, options.RingBufferBytes);
     }
 

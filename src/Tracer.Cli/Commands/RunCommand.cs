@@ -27,6 +27,7 @@ public static class RunCommand
     /// one-interval windows keeps the leak rule's 15 s streak and its 32 objects per window.
     /// </summary>
     private static readonly TimeSpan SlabInterval = TimeSpan.FromSeconds(5);
+    private const ulong FollowAfterBytes = 1 << 20;
 
     public static Command Create()
     {
@@ -87,8 +88,15 @@ public static class RunCommand
 
             // overhead control keeps the sample rate low: a quarter of the interactive ring holds seconds of it.
             // Owners come from /proc unless a process filter needs them in the kernel from the first segment.
+            // A connection is followed once it moved 1 MiB or its window closed: under connection churn
+            // the short healthy ones cost a lookup each, not a state and a sample.
             var read = tcp.Read(parsed);
-            var options = read with { RingBufferBytes = 1 << 20, OwnerHooks = read.Filter.Pid is not null || read.Filter.Comm is not null };
+            var options = read with
+            {
+                RingBufferBytes = 1 << 20,
+                OwnerHooks = read.Filter.Pid is not null || read.Filter.Comm is not null,
+                FollowAfterBytes = FollowAfterBytes,
+            };
             var settings = kernel.Settings(parsed, logging);
             var logger = logging.CreateLogger("run");
             var budget = parsed.GetValue(sampleBudget) ?? new OverheadOptions().SampleBudgetPerSecond;
