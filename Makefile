@@ -65,8 +65,8 @@ clean:
 
 # Overhead and consumer budgets (scripts/bench.sh, workload and tracer pinned to one CPU) of the
 # NativeAOT binary, the one deployed, then the same overhead unpinned against the floor
-# (scripts/bench-unpinned.sh: iperf3 phases and sockperf ping-pong; UNPINNED_* and PINGPONG_*
-# set its length), then tracer attach start-up against bpftrace (scripts/bench-attach.sh, JIT and
+# (scripts/bench-unpinned.sh: iperf3, sockperf ping-pong and connection churn against nginx, each
+# one long run with the commands started and stopped under it; UNPINNED_* set its length), then tracer attach start-up against bpftrace (scripts/bench-attach.sh, JIT and
 # NativeAOT builds), then the data path walk over 50 processes with 1,000 fds each
 # (scripts/bench-walk.sh, budget 200 ms), then tracer report of a 1 M-sample recording: its size and
 # chromium's time to open it (scripts/bench-report.sh, budgets 3 MB and 2 s). Results and the
