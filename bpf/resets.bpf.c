@@ -58,6 +58,10 @@ struct {
 	__type(value, struct closing_listener);
 } closing SEC(".maps");
 
+/* how many entries `closing` holds: every connection's destroy passes on_destroy(), which looks
+ * there only while some listener is closing (an entry whose destroy never came keeps it looking) */
+__u32 listeners_closing = 0;
+
 /* the listener an accept() or accept4() of this thread waits on, from its entry to its return: in
  * the task itself, a pointer away after the thread's first accept (a hash update per call costs more
  * than the rest of both hooks) */
@@ -169,7 +173,10 @@ static __always_inline int on_state(struct sock *sk, int oldstate, int newstate,
 	close_rec.sk = (__u64)(unsigned long)sk;
 	close_rec.sock_ino = ev->sock_ino;
 	bpf_ringbuf_submit(ev, 0);
-	bpf_map_update_elem(&closing, &id, &close_rec, BPF_ANY);
+	if (!bpf_map_update_elem(&closing, &id, &close_rec, BPF_NOEXIST))
+		__sync_fetch_and_add(&listeners_closing, 1);
+	else
+		bpf_map_update_elem(&closing, &id, &close_rec, BPF_ANY);
 	return 0;
 }
 
@@ -411,9 +418,12 @@ int accept_return(struct trace_event_raw_sys_exit *args)
 static __always_inline int on_destroy(struct sock *sk)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct closing_listener *close_rec = bpf_map_lookup_elem(&closing, &id);
+	struct closing_listener *close_rec;
 	struct reset_event *ev;
 
+	if (!*(volatile __u32 *)&listeners_closing)
+		return 0;
+	close_rec = bpf_map_lookup_elem(&closing, &id);
 	if (!close_rec || close_rec->sk != (__u64)(unsigned long)sk)
 		return 0;
 	ev = reserve(RESET_EV_LISTENER_GONE);
@@ -422,7 +432,8 @@ static __always_inline int on_destroy(struct sock *sk)
 		ev->sock_ino = close_rec->sock_ino;
 		bpf_ringbuf_submit(ev, 0);
 	}
-	bpf_map_delete_elem(&closing, &id);
+	if (!bpf_map_delete_elem(&closing, &id))
+		__sync_fetch_and_add(&listeners_closing, -1);
 	return 0;
 }
 

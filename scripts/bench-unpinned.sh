@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # What tracer costs a workload when nothing is pinned, as on a real host: work it causes on the CPU
 # running the workload (wake-ups, interrupts, locks, memory) shows here, where the pinned method of
-# scripts/bench.sh sees only the CPU share tracer takes. Each command is compared with the floor,
-# empty programs on the hooks `tracer run` uses, measured the same way in the same run.
+# scripts/bench.sh sees only the CPU share tracer takes. Each command is compared with its floor,
+# empty programs on the hooks it attaches (`tracer run`: the ACK path, OOM kills, listener and
+# reset hooks; `tracer tcp`: the ACK path and the owner hooks on every send and receive), measured
+# the same way in the same run.
 #
-# Every workload is one long run on loopback, not pinned, with `tracer run`, `tracer tcp` and the
-# floor started and stopped under it in phases (off, run, off, tcp, off, floor, off, …); the first
+# Every workload is one long run on loopback, not pinned, with the commands and the floors started
+# and stopped under it in phases (off, run, off, tcp, off, floor, off, floor-tcp, off, …); the first
 # seconds after every start or stop are dropped. Each on phase is set against the mean of the off
 # phases on both sides of it (the workload drifts slowly; neighbours cancel that), and a command's
-# ratio is the median of its phases' ratios; its result is that ratio over the floor's.
+# ratio is the median of its phases' ratios; its result is that ratio over its floor's.
 #
 #   iperf3     loopback bulk transfer, Gb/s per second (iperf3 -i 1)             budget ≥ 0.99 of the floor
 #   pingpong   sockperf TCP ping-pong, one connection, transactions per second
@@ -19,7 +21,7 @@
 # Usage: scripts/bench-unpinned.sh   (as root, after make build publish; make bench runs it)
 # Environment: UNPINNED_WORKLOADS ("iperf3 pingpong churn"), UNPINNED_ROUNDS (4) rounds of the three
 # commands per workload, UNPINNED_PHASE (10) s per phase, UNPINNED_DROP (3) s dropped after each start
-# or stop. The defaults take about 16 minutes; sockperf's log of a ping-pong run needs about 3 GB of
+# or stop. The defaults take about 20 minutes; sockperf's log of a ping-pong run needs about 5 GB of
 # memory.
 set -euo pipefail
 
@@ -53,9 +55,10 @@ declare -A launch=(
   [run]="$tracer run --data-dir $work/data"
   [tcp]="$tracer tcp --json"
   [floor]="$bench empty $work/empty.bpf.o 3600 e_tcp_probe e_mark_victim e_sock_set_state e_tcp_destroy e_tcp_send_reset e_listen_exit e_accept_enter e_accept_exit e_accept4_enter e_accept4_exit"
+  [floor-tcp]="$bench empty $work/empty.bpf.o 3600 e_tcp_probe e_sock_send e_sock_recv"
 )
-declare -A attached=([run]=tcp_probe_btf [tcp]=tcp_probe_btf [floor]=e_tcp_probe)
-commands=(run tcp floor)
+declare -A attached=([run]=tcp_probe_btf [tcp]=tcp_probe_btf [floor]=e_tcp_probe [floor-tcp]=e_tcp_probe)
+commands=(run tcp floor floor-tcp)
 phases=$((1 + 2 * rounds * ${#commands[@]}))
 # a workload runs through every phase, each command's start-up and stop included, with room to spare
 workload_seconds=$((20 + phases * (phase + 4)))
@@ -201,24 +204,27 @@ for (name, start), (_, end) in zip(marks[0::2], marks[1::2]):
     kept = [rate for lo, hi, rate in seconds if lo >= float(start) + drop and hi <= float(end)]
     phases.append((name, statistics.median(kept) if kept else None))
 print(f"  {label} phases, {unit} (median of each phase's kept seconds):")
-for i in range(0, len(phases), 6):
-    print("   " + "  ".join(f"{n} {v:.4g}" if v else f"{n} -" for n, v in phases[i:i + 6]))
+per_round = 2 * len({n for n, _ in phases} - {"off"})  # a line per round: each command and the off phase after it
+for i in range(0, len(phases), per_round):
+    print("   " + "  ".join(f"{n} {v:.4g}" if v else f"{n} -" for n, v in phases[i:i + per_round]))
 ratios = {}
-for name in ("run", "tcp", "floor"):
+for name in ("run", "tcp", "floor", "floor-tcp"):
     each = [v / ((phases[i - 1][1] + phases[i + 1][1]) / 2)
             for i, (n, v) in enumerate(phases)
             if n == name and v and 0 < i < len(phases) - 1 and phases[i - 1][1] and phases[i + 1][1]]
     if each:
         ratios[name] = (statistics.median(each), each)
-floor = ratios.get("floor", (None,))[0]
-for name, who in (("run", "tracer run"), ("tcp", "tracer tcp"), ("floor", "empty programs (floor)")):
+floor_of = {"run": "floor", "tcp": "floor-tcp"}
+for name, who in (("run", "tracer run"), ("tcp", "tracer tcp"), ("floor", "empty programs on run's hooks (floor)"),
+                  ("floor-tcp", "empty programs on tcp's hooks (floor)")):
     title = f"unpinned {label}, {who} on/off"
     if name not in ratios:
-        print(f"{title:60s} no complete phase")
+        print(f"{title:72s} no complete phase")
         continue
     ratio, each = ratios[name]
-    line = f"{title:60s} {ratio:6.3f}  (each phase / its neighbours: {' '.join(f'{e:.3f}' for e in each)})"
-    if name != "floor" and floor:
+    line = f"{title:72s} {ratio:6.3f}  (each phase / its neighbours: {' '.join(f'{e:.3f}' for e in each)})"
+    if name in floor_of and floor_of[name] in ratios:
+        floor = ratios[floor_of[name]][0]
         line += f"  / floor {ratio / floor:.3f}  budget >= {budget}  {'ok' if ratio / floor >= budget else 'MISSED'}"
     print(line)
 PY

@@ -59,6 +59,18 @@ int BPF_PROG(e_tcp_send_reset)
 	return 0;
 }
 
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(e_sock_send)
+{
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(e_sock_recv)
+{
+	return 0;
+}
+
 SEC("tracepoint/syscalls/sys_exit_listen")
 int e_listen_exit(void *ctx)
 {

@@ -17,7 +17,8 @@ public sealed partial class VanishingOwnerTests(ITestOutputHelper output)
     [KernelFact]
     public void ShortLivedProcessesAndTheirConnectionsDoNotUpsetTracer()
     {
-        using var churn = new ConnectionChurn("tr-churn", ChurnSeconds);
+        // a mebibyte each way: run follows a connection once it has moved that much
+        using var churn = new ConnectionChurn("tr-churn", ChurnSeconds, bytes: 1 << 20);
         var port = churn.Port.ToString(CultureInfo.InvariantCulture);
         var duration = (ChurnSeconds + 4).ToString(CultureInfo.InvariantCulture);
         var dataDir = Directory.CreateTempSubdirectory("tracer-churn-");
