@@ -19,7 +19,8 @@
 #              (scripts/Bench connect), requests per second                       budget ≥ 0.98 of the floor
 #
 # Usage: scripts/bench-unpinned.sh   (as root, after make build publish; make bench runs it)
-# Environment: UNPINNED_WORKLOADS ("iperf3 pingpong churn"), UNPINNED_ROUNDS (4) rounds of the three
+# Environment: UNPINNED_WORKLOADS ("iperf3 pingpong churn"), UNPINNED_COMMANDS ("run tcp floor
+# floor-tcp"; also run-no-slab and run-no-resets, to bisect run), UNPINNED_ROUNDS (4) rounds of the
 # commands per workload, UNPINNED_PHASE (10) s per phase, UNPINNED_DROP (3) s dropped after each start
 # or stop. The defaults take about 20 minutes; sockperf's log of a ping-pong run needs about 5 GB of
 # memory.
@@ -29,6 +30,7 @@ rounds=${UNPINNED_ROUNDS:-4}
 phase=${UNPINNED_PHASE:-10}
 drop=${UNPINNED_DROP:-3}
 read -r -a workloads <<<"${UNPINNED_WORKLOADS:-iperf3 pingpong churn}"
+read -r -a commands <<<"${UNPINNED_COMMANDS:-run tcp floor floor-tcp}"
 ((phase > drop)) || { echo "bench-unpinned: UNPINNED_PHASE must be longer than UNPINNED_DROP" >&2; exit 2; }
 root=$(cd "$(dirname "$0")/.." && pwd)
 tracer=${TRACER:-$root/build/aot/tracer}
@@ -53,12 +55,16 @@ clang-19 -target bpf -D__TARGET_ARCH_x86 -g -O2 -Wall -Werror -I"$root/build" -c
 # the commands under test, by name, and the program whose arrival in the kernel says each is attached
 declare -A launch=(
   [run]="$tracer run --data-dir $work/data"
+  [run-no-slab]="$tracer run --no-slab --data-dir $work/data"
+  [run-no-resets]="$tracer run --no-resets --data-dir $work/data"
   [tcp]="$tracer tcp --json"
   [floor]="$bench empty $work/empty.bpf.o 3600 e_tcp_probe e_mark_victim e_sock_set_state e_tcp_destroy e_tcp_send_reset e_listen_exit e_accept_enter e_accept_exit e_accept4_enter e_accept4_exit"
   [floor-tcp]="$bench empty $work/empty.bpf.o 3600 e_tcp_probe e_sock_send e_sock_recv"
 )
-declare -A attached=([run]=tcp_probe_btf [tcp]=tcp_probe_btf [floor]=e_tcp_probe [floor-tcp]=e_tcp_probe)
-commands=(run tcp floor floor-tcp)
+declare -A attached=([run]=tcp_probe_btf [run-no-slab]=tcp_probe_btf [run-no-resets]=tcp_probe_btf [tcp]=tcp_probe_btf [floor]=e_tcp_probe [floor-tcp]=e_tcp_probe)
+for name in "${commands[@]}"; do
+  [[ -n ${launch[$name]:-} ]] || { echo "bench-unpinned: unknown command $name (${!launch[*]})" >&2; exit 2; }
+done
 phases=$((1 + 2 * rounds * ${#commands[@]}))
 # a workload runs through every phase, each command's start-up and stop included, with room to spare
 workload_seconds=$((20 + phases * (phase + 4)))
@@ -207,30 +213,30 @@ print(f"  {label} phases, {unit} (median of each phase's kept seconds):")
 per_round = 2 * len({n for n, _ in phases} - {"off"})  # a line per round: each command and the off phase after it
 for i in range(0, len(phases), per_round):
     print("   " + "  ".join(f"{n} {v:.4g}" if v else f"{n} -" for n, v in phases[i:i + per_round]))
+names = list(dict.fromkeys(n for n, _ in phases if n != "off"))
 ratios = {}
-for name in ("run", "tcp", "floor", "floor-tcp"):
+for name in names:
     each = [v / ((phases[i - 1][1] + phases[i + 1][1]) / 2)
             for i, (n, v) in enumerate(phases)
             if n == name and v and 0 < i < len(phases) - 1 and phases[i - 1][1] and phases[i + 1][1]]
     if each:
         ratios[name] = (statistics.median(each), each)
-floor_of = {"run": "floor", "tcp": "floor-tcp"}
-for name, who in (("run", "tracer run"), ("tcp", "tracer tcp"), ("floor", "empty programs on run's hooks (floor)"),
-                  ("floor-tcp", "empty programs on tcp's hooks (floor)")):
-    title = f"unpinned {label}, {who} on/off"
+who = {"floor": "empty programs on run's hooks (floor)", "floor-tcp": "empty programs on tcp's hooks (floor)"}
+for name in names:
+    title = f"unpinned {label}, {who.get(name, 'tracer ' + name.replace('-no-', ' --no-'))} on/off"
     if name not in ratios:
         print(f"{title:72s} no complete phase")
         continue
     ratio, each = ratios[name]
     line = f"{title:72s} {ratio:6.3f}  (each phase / its neighbours: {' '.join(f'{e:.3f}' for e in each)})"
-    if name in floor_of and floor_of[name] in ratios:
-        floor = ratios[floor_of[name]][0]
-        line += f"  / floor {ratio / floor:.3f}  budget >= {budget}  {'ok' if ratio / floor >= budget else 'MISSED'}"
+    floor = "floor-tcp" if name == "tcp" else "floor" if name.startswith("run") else None
+    if floor in ratios:
+        line += f"  / floor {ratio / ratios[floor][0]:.3f}  budget >= {budget}  {'ok' if ratio / ratios[floor][0] >= budget else 'MISSED'}"
     print(line)
 PY
 }
 
-echo "Unpinned overhead: $(uname -r), $(nproc) CPUs, $tracer; ${workloads[*]}; $rounds rounds of ${phase}s phases (first ${drop}s dropped); $(date -u +%FT%TZ)"
+echo "Unpinned overhead: $(uname -r), $(nproc) CPUs, $tracer; ${workloads[*]}; ${commands[*]}; $rounds rounds of ${phase}s phases (first ${drop}s dropped); $(date -u +%FT%TZ)"
 for workload in "${workloads[@]}"; do
   case $workload in
     iperf3) iperf3_workload && analyse iperf3 "iperf3 throughput" Gb/s 0.99 ;;

@@ -61,12 +61,28 @@ public sealed unsafe class WaitSet : IDisposable
         }
     }
 
-    /// <summary>Ends the current or next <see cref="Wait"/> at once; safe from any thread.</summary>
+    /// <summary>Ends the current or next <see cref="Wait"/> at once; safe from any thread, also once the set is disposed.</summary>
     public void Wake()
     {
-        ulong one = 1;
-        // EAGAIN: the counter is already set, the waiter wakes anyway
-        _ = LibC.write(wake.Fd, (byte*)&one, sizeof(ulong));
+        var held = false;
+        try
+        {
+            wake.DangerousAddRef(ref held); // the descriptor stays open (not reused) while it is written
+            ulong one = 1;
+            // EAGAIN: the counter is already set, the waiter wakes anyway
+            _ = LibC.write(wake.Fd, (byte*)&one, sizeof(ulong));
+        }
+        catch (ObjectDisposedException)
+        {
+            // the waiter is gone: nothing to wake
+        }
+        finally
+        {
+            if (held)
+            {
+                wake.DangerousRelease();
+            }
+        }
     }
 
     /// <summary>Sleeps until a descriptor is readable, <see cref="Wake"/> is called, or <paramref name="timeoutMs"/> passes (0: only looks).</summary>
