@@ -20,13 +20,13 @@
 #
 # Usage: scripts/bench-unpinned.sh   (as root, after make build publish; make bench runs it)
 # Environment: UNPINNED_WORKLOADS ("iperf3 pingpong churn"), UNPINNED_COMMANDS ("run tcp floor
-# floor-tcp"; also run-no-slab and run-no-resets, to bisect run), UNPINNED_ROUNDS (4) rounds of the
+# floor-tcp"; also run-no-slab and run-no-resets, to bisect run), UNPINNED_ROUNDS (6) rounds of the
 # commands per workload, UNPINNED_PHASE (10) s per phase, UNPINNED_DROP (3) s dropped after each start
-# or stop. The defaults take about 20 minutes; sockperf's log of a ping-pong run needs about 5 GB of
-# memory.
+# or stop. The defaults take about 30 minutes; sockperf's log of a ping-pong run needs about 2.5 GB
+# of memory.
 set -euo pipefail
 
-rounds=${UNPINNED_ROUNDS:-4}
+rounds=${UNPINNED_ROUNDS:-6}
 phase=${UNPINNED_PHASE:-10}
 drop=${UNPINNED_DROP:-3}
 read -r -a workloads <<<"${UNPINNED_WORKLOADS:-iperf3 pingpong churn}"
@@ -137,8 +137,10 @@ pingpong_workload() {
   sockperf sr --tcp -i 127.0.0.1 -p "$port" >/dev/null 2>&1 &
   pids+=($!)
   sleep 0.5
-  # --no-rdtsc: the log's times are CLOCK_MONOTONIC; sockperf sizes the log for the whole run up front
-  env --default-signal=INT sockperf pp --tcp -i 127.0.0.1 -p "$port" -t "$workload_seconds" --no-rdtsc --full-log "$work/pingpong.csv" >"$work/pingpong.out" 2>&1 &
+  # --no-rdtsc: the log's times are CLOCK_MONOTONIC. sockperf sizes the log for the whole run up front
+  # from --mps (600,000 a second for "max"); 200,000, several times what a loopback ping-pong reaches
+  # here, never paces a send (each waits for the previous reply) and needs a third of the memory.
+  env --default-signal=INT sockperf pp --tcp -i 127.0.0.1 -p "$port" -t "$workload_seconds" --mps=200000 --no-rdtsc --full-log "$work/pingpong.csv" >"$work/pingpong.out" 2>&1 &
   load=$!
   pids+=("$load")
   for _ in $(seq 600); do
