@@ -198,7 +198,7 @@ EOF
   run_phases "$work/churn.marks"
   kill -TERM "$load"
   wait "$load" || true
-  awk '{ print $1 - 1, $1, $2 }' "$work/churn.rates" >"$work/churn.seconds"
+  awk '{ printf "%.3f %.3f %s\n", $1 - 1, $1, $2 }' "$work/churn.rates" >"$work/churn.seconds"
 }
 
 analyse() { # workload label unit budget
