@@ -3,14 +3,17 @@
 # running the workload (wake-ups, interrupts, locks, memory) shows here, where the pinned method of
 # scripts/bench.sh sees only the CPU share tracer takes. Each command is compared with its floor,
 # empty programs on the hooks it attaches (`tracer run`: the ACK path, OOM kills, listener and
-# reset hooks; `tracer tcp`: the ACK path and the owner hooks on every send and receive), measured
-# the same way in the same run.
+# reset hooks; `tracer tcp`: the ACK path and the owner hooks on every send and receive), started
+# and stopped the same way in the same run.
 #
-# Every workload is one long run on loopback, not pinned, with the commands and the floors started
-# and stopped under it in phases (off, run, off, tcp, off, floor, off, floor-tcp, off, …); the first
-# seconds after every start or stop are dropped. Each on phase is set against the mean of the off
-# phases on both sides of it (the workload drifts slowly; neighbours cancel that), and a command's
-# ratio is the median of its phases' ratios; its result is that ratio over its floor's.
+# Every workload is one long run on loopback, not pinned. For each command, a block of phases is
+# started and stopped under it: off, floor, command, floor, command, …, floor, off; the first
+# seconds after every start or stop are dropped. Each command phase is set against the mean of the
+# floor phases on both sides of it, so the ratio measures the command over its floor directly and
+# the workload's slow level shifts (an unpinned loopback transfer here moves by ±10 % for tens of
+# seconds as the scheduler places its two ends) cancel between neighbours. A command's result is
+# the 20 % trimmed mean of its phase ratios, with a 90 % bootstrap interval over the phases; the
+# floor against nothing is shown from the off phases at each block's ends.
 #
 #   iperf3     loopback bulk transfer, Gb/s per second (iperf3 -i 1)             budget ≥ 0.99 of the floor
 #   pingpong   sockperf TCP ping-pong, one connection, transactions per second
@@ -19,18 +22,17 @@
 #              (scripts/Bench connect), requests per second                       budget ≥ 0.98 of the floor
 #
 # Usage: scripts/bench-unpinned.sh   (as root, after make build publish; make bench runs it)
-# Environment: UNPINNED_WORKLOADS ("iperf3 pingpong churn"), UNPINNED_COMMANDS ("run tcp floor
-# floor-tcp"; also run-no-slab and run-no-resets, to bisect run), UNPINNED_ROUNDS (6) rounds of the
-# commands per workload, UNPINNED_PHASE (10) s per phase, UNPINNED_DROP (3) s dropped after each start
-# or stop. The defaults take about 30 minutes; sockperf's log of a ping-pong run needs about 2.5 GB
-# of memory.
+# Environment: UNPINNED_WORKLOADS ("iperf3 pingpong churn"), UNPINNED_COMMANDS ("run tcp"; also
+# run-no-slab and run-no-resets, to bisect run), UNPINNED_ROUNDS (16) command phases per block,
+# UNPINNED_PHASE (6) s per phase, UNPINNED_DROP (2) s dropped after each start or stop. The defaults
+# take about 30 minutes; sockperf's log of a ping-pong run needs about 1 GB of memory.
 set -euo pipefail
 
-rounds=${UNPINNED_ROUNDS:-6}
-phase=${UNPINNED_PHASE:-10}
-drop=${UNPINNED_DROP:-3}
+rounds=${UNPINNED_ROUNDS:-16}
+phase=${UNPINNED_PHASE:-6}
+drop=${UNPINNED_DROP:-2}
 read -r -a workloads <<<"${UNPINNED_WORKLOADS:-iperf3 pingpong churn}"
-read -r -a commands <<<"${UNPINNED_COMMANDS:-run tcp floor floor-tcp}"
+read -r -a commands <<<"${UNPINNED_COMMANDS:-run tcp}"
 ((phase > drop)) || { echo "bench-unpinned: UNPINNED_PHASE must be longer than UNPINNED_DROP" >&2; exit 2; }
 root=$(cd "$(dirname "$0")/.." && pwd)
 tracer=${TRACER:-$root/build/aot/tracer}
@@ -62,10 +64,12 @@ declare -A launch=(
   [floor-tcp]="$bench empty $work/empty.bpf.o 3600 e_tcp_probe e_sock_send e_sock_recv"
 )
 declare -A attached=([run]=tcp_probe_btf [run-no-slab]=tcp_probe_btf [run-no-resets]=tcp_probe_btf [tcp]=tcp_probe_btf [floor]=e_tcp_probe [floor-tcp]=e_tcp_probe)
+# each command's floor: empty programs on the hooks it attaches
+declare -A floor_of=([run]=floor [run-no-slab]=floor [run-no-resets]=floor [tcp]=floor-tcp)
 for name in "${commands[@]}"; do
-  [[ -n ${launch[$name]:-} ]] || { echo "bench-unpinned: unknown command $name (${!launch[*]})" >&2; exit 2; }
+  [[ -n ${floor_of[$name]:-} ]] || { echo "bench-unpinned: unknown command $name (${!floor_of[*]})" >&2; exit 2; }
 done
-phases=$((1 + 2 * rounds * ${#commands[@]}))
+phases=$((1 + (2 * rounds + 2) * ${#commands[@]}))
 # a workload runs through every phase, each command's start-up and stop included, with room to spare
 workload_seconds=$((20 + phases * (phase + 4)))
 
@@ -88,21 +92,20 @@ start_command() { # name
 }
 stop_command() { kill -TERM "$command_pid"; wait "$command_pid" || true; }
 
-run_phases() { # marks-file: off, then per round each command on and off again; "NAME START" and "end END" lines
+run_phases() { # marks-file: per command off, floor, (command, floor) × rounds; then off; "NAME START" and "end END" lines
   local marks=$1 name
-  off_phase() { echo "off $EPOCHREALTIME" >>"$marks"; sleep "$phase"; echo "end $EPOCHREALTIME" >>"$marks"; }
+  mark_phase() { echo "$1 $EPOCHREALTIME" >>"$marks"; sleep "$phase"; echo "end $EPOCHREALTIME" >>"$marks"; }
+  on_phase() { start_command "$1"; mark_phase "$1"; stop_command; }
   : >"$marks"
-  off_phase
-  for _ in $(seq "$rounds"); do
-    for name in "${commands[@]}"; do
-      start_command "$name"
-      echo "$name $EPOCHREALTIME" >>"$marks"
-      sleep "$phase"
-      echo "end $EPOCHREALTIME" >>"$marks"
-      stop_command
-      off_phase
+  for name in "${commands[@]}"; do
+    mark_phase off
+    on_phase "${floor_of[$name]}"
+    for _ in $(seq "$rounds"); do
+      on_phase "$name"
+      on_phase "${floor_of[$name]}"
     done
   done
+  mark_phase off
 }
 
 # Each workload leaves $work/NAME.seconds, one line per measured second: "START END RATE", wall clock.
@@ -203,7 +206,7 @@ EOF
 
 analyse() { # workload label unit budget
   python3 - "$work/$1.seconds" "$work/$1.marks" "$drop" "$2" "$3" "$4" <<'PY'
-import statistics, sys
+import random, statistics, sys
 seconds_path, marks_path, drop, label, unit, budget = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4], sys.argv[5], float(sys.argv[6])
 seconds = [tuple(map(float, line.split())) for line in open(seconds_path)]
 marks = [line.split() for line in open(marks_path)]
@@ -211,34 +214,59 @@ phases = []  # (name, median rate of the kept seconds)
 for (name, start), (_, end) in zip(marks[0::2], marks[1::2]):
     kept = [rate for lo, hi, rate in seconds if lo >= float(start) + drop and hi <= float(end)]
     phases.append((name, statistics.median(kept) if kept else None))
-print(f"  {label} phases, {unit} (median of each phase's kept seconds):")
-per_round = 2 * len({n for n, _ in phases} - {"off"})  # a line per round: each command and the off phase after it
-for i in range(0, len(phases), per_round):
-    print("   " + "  ".join(f"{n} {v:.4g}" if v else f"{n} -" for n, v in phases[i:i + per_round]))
-names = list(dict.fromkeys(n for n, _ in phases if n != "off"))
-ratios = {}
-for name in names:
-    each = [v / ((phases[i - 1][1] + phases[i + 1][1]) / 2)
+
+def trimmed_mean(values, cut=0.2):
+    ordered = sorted(values)
+    k = int(len(ordered) * cut)
+    return statistics.fmean(ordered[k:len(ordered) - k])
+
+def interval(values, draws=4000):
+    rng = random.Random(1)  # the same phases give the same interval
+    means = sorted(trimmed_mean(rng.choices(values, k=len(values))) for _ in range(draws))
+    return means[int(0.05 * draws)], means[int(0.95 * draws) - 1]
+
+who = {"floor": "empty programs on run's hooks", "floor-tcp": "empty programs on tcp's hooks"}
+title = lambda name: who.get(name, "tracer " + name.replace("-no-", " --no-"))
+print(f"  {label}, {unit} (median of each phase's kept seconds):")
+line = []
+for i, (name, value) in enumerate(phases):
+    if name == "off" and line:
+        print("   " + "  ".join(line))
+        line = []
+    line.append(f"{name} {value:.4g}" if value else f"{name} -")
+    if len(line) == 10:
+        print("   " + "  ".join(line))
+        line = []
+if line:
+    print("   " + "  ".join(line))
+
+def ratios(name, base):
+    return [v / ((phases[i - 1][1] + phases[i + 1][1]) / 2)
             for i, (n, v) in enumerate(phases)
-            if n == name and v and 0 < i < len(phases) - 1 and phases[i - 1][1] and phases[i + 1][1]]
-    if each:
-        ratios[name] = (statistics.median(each), each)
-who = {"floor": "empty programs on run's hooks (floor)", "floor-tcp": "empty programs on tcp's hooks (floor)"}
-for name in names:
-    title = f"unpinned {label}, {who.get(name, 'tracer ' + name.replace('-no-', ' --no-'))} on/off"
-    if name not in ratios:
-        print(f"{title:72s} no complete phase")
+            if n == name and v and 0 < i < len(phases) - 1
+            and phases[i - 1][0] == base == phases[i + 1][0] and phases[i - 1][1] and phases[i + 1][1]]
+
+floors = {"tcp": "floor-tcp"}
+for name in dict.fromkeys(n for n, _ in phases if n != "off" and not n.startswith("floor")):
+    floor = floors.get(name, "floor")
+    against_off = [v / o for (n, v), (m, o) in list(zip(phases, phases[1:])) + list(zip(phases[1:], phases))
+                   if n == floor and m == "off" and v and o]
+    if against_off:
+        print(f"  {who[floor]} over nothing (the floors next to an off phase): {statistics.median(against_off):.3f}"
+              f"  ({' '.join(f'{r:.3f}' for r in against_off)})")
+    each = ratios(name, floor)
+    head = f"unpinned {label}, {title(name)} over its floor"
+    if len(each) < 3:
+        print(f"{head:66s} too few complete phases ({len(each)})")
         continue
-    ratio, each = ratios[name]
-    line = f"{title:72s} {ratio:6.3f}  (each phase / its neighbours: {' '.join(f'{e:.3f}' for e in each)})"
-    floor = "floor-tcp" if name == "tcp" else "floor" if name.startswith("run") else None
-    if floor in ratios:
-        line += f"  / floor {ratio / ratios[floor][0]:.3f}  budget >= {budget}  {'ok' if ratio / ratios[floor][0] >= budget else 'MISSED'}"
-    print(line)
+    ratio = trimmed_mean(each)
+    low, high = interval(each)
+    print(f"{head:66s} {ratio:.3f}  [90 % {low:.3f}–{high:.3f}, {len(each)} phases]  budget >= {budget}  {'ok' if ratio >= budget else 'MISSED'}")
+    print(f"    each phase / its two floors: {' '.join(f'{e:.3f}' for e in each)}")
 PY
 }
 
-echo "Unpinned overhead: $(uname -r), $(nproc) CPUs, $tracer; ${workloads[*]}; ${commands[*]}; $rounds rounds of ${phase}s phases (first ${drop}s dropped); $(date -u +%FT%TZ)"
+echo "Unpinned overhead: $(uname -r), $(nproc) CPUs, $tracer; ${workloads[*]}; ${commands[*]}; $rounds phases of each against its floor, ${phase}s each (first ${drop}s dropped); $(date -u +%FT%TZ)"
 for workload in "${workloads[@]}"; do
   case $workload in
     iperf3) iperf3_workload && analyse iperf3 "iperf3 throughput" Gb/s 0.99 ;;
