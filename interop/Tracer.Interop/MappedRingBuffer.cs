@@ -15,9 +15,6 @@ public sealed unsafe class MappedRingBuffer : IEventSource
 {
     private const int ProtRead = 0x1;
     private const int ProtWrite = 0x2;
-    private const int EpollCloexec = 0x80000;
-    private const int EpollCtlAdd = 1;
-    private const uint EpollIn = 0x001;
     internal const uint BusyBit = 1u << 31; // BPF_RINGBUF_BUSY_BIT
     internal const uint DiscardBit = 1u << 30; // BPF_RINGBUF_DISCARD_BIT
     internal const int HeaderSize = 8; // BPF_RINGBUF_HDR_SZ
@@ -46,10 +43,12 @@ public sealed unsafe class MappedRingBuffer : IEventSource
         try
         {
             producer = MemoryMapping.Map(map, page + (2 * size), ProtRead, (nint)page);
-            epoll = Epoll(map);
+            epoll = Epoll.Create(map.Name);
+            Epoll.Add(epoll, map.Fd, map.Name);
         }
         catch
         {
+            epoll?.Dispose();
             consumer.Dispose();
             producer?.Dispose();
             throw;
@@ -70,11 +69,7 @@ public sealed unsafe class MappedRingBuffer : IEventSource
     {
         if (timeoutMs != 0)
         {
-            var events = stackalloc byte[16]; // one struct epoll_event (12 bytes on x86_64, 16 on arm64)
-            if (LibC.epoll_wait(epoll.Fd, events, 1, timeoutMs) < 0 && Marshal.GetLastPInvokeError() != Errno.EINTR)
-            {
-                throw new BpfException("epoll_wait", Marshal.GetLastPInvokeError(), "ring buffer");
-            }
+            Epoll.Wait(epoll, 1, timeoutMs, "ring buffer");
         }
 
         return Consume();
@@ -125,28 +120,6 @@ public sealed unsafe class MappedRingBuffer : IEventSource
         epoll.Dispose();
         producer.Dispose();
         consumer.Dispose();
-    }
-
-    private static BpfFd Epoll(BpfMap map)
-    {
-        var fd = LibC.epoll_create1(EpollCloexec);
-        if (fd < 0)
-        {
-            throw new BpfException("epoll_create1", Marshal.GetLastPInvokeError(), map.Name);
-        }
-
-        var epoll = new BpfFd(fd);
-        var registration = stackalloc byte[16];
-        new Span<byte>(registration, 16).Clear();
-        *(uint*)registration = EpollIn;
-        if (LibC.epoll_ctl(fd, EpollCtlAdd, map.Fd, registration) != 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            epoll.Dispose();
-            throw new BpfException("epoll_ctl", errno, map.Name);
-        }
-
-        return epoll;
     }
 }
 

@@ -9,27 +9,17 @@ namespace Tracer.Interop;
 /// </summary>
 public sealed unsafe class WaitSet : IDisposable
 {
-    private const int EpollCloexec = 0x80000;
-    private const int EpollCtlAdd = 1;
-    private const uint EpollIn = 0x001;
     private const int EfdCloexec = 0x80000;
     private const int EfdNonblock = 0x800;
     private const int MaxEvents = 8;
-    private const int EventSize = 16; // struct epoll_event: 12 bytes on x86_64 (packed), 16 on arm64
 
     private readonly BpfFd epoll;
     private readonly BpfFd wake;
 
     public WaitSet()
     {
-        var fd = LibC.epoll_create1(EpollCloexec);
-        if (fd < 0)
-        {
-            throw new BpfException("epoll_create1", Marshal.GetLastPInvokeError(), "wait set");
-        }
-
-        epoll = new BpfFd(fd);
-        fd = LibC.eventfd(0, EfdCloexec | EfdNonblock);
+        epoll = Epoll.Create("wait set");
+        var fd = LibC.eventfd(0, EfdCloexec | EfdNonblock);
         if (fd < 0)
         {
             var errno = Marshal.GetLastPInvokeError();
@@ -50,16 +40,7 @@ public sealed unsafe class WaitSet : IDisposable
     }
 
     /// <summary>Wakes <see cref="Wait"/> when <paramref name="fd"/> becomes readable; closing the descriptor removes it.</summary>
-    public void Add(int fd, string what)
-    {
-        var registration = stackalloc byte[EventSize];
-        new Span<byte>(registration, EventSize).Clear();
-        *(uint*)registration = EpollIn;
-        if (LibC.epoll_ctl(epoll.Fd, EpollCtlAdd, fd, registration) != 0)
-        {
-            throw new BpfException("epoll_ctl", Marshal.GetLastPInvokeError(), what);
-        }
-    }
+    public void Add(int fd, string what) => Epoll.Add(epoll, fd, what);
 
     /// <summary>Ends the current or next <see cref="Wait"/> at once; safe from any thread, also once the set is disposed.</summary>
     public void Wake()
@@ -88,17 +69,7 @@ public sealed unsafe class WaitSet : IDisposable
     /// <summary>Sleeps until a descriptor is readable, <see cref="Wake"/> is called, or <paramref name="timeoutMs"/> passes (0: only looks).</summary>
     public void Wait(int timeoutMs)
     {
-        var events = stackalloc byte[MaxEvents * EventSize];
-        var ready = LibC.epoll_wait(epoll.Fd, events, MaxEvents, timeoutMs);
-        if (ready < 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            if (errno != Errno.EINTR)
-            {
-                throw new BpfException("epoll_wait", errno, "wait set");
-            }
-        }
-        else if (ready > 0)
+        if (Epoll.Wait(epoll, MaxEvents, timeoutMs, "wait set") > 0)
         {
             ulong count;
             _ = LibC.read(wake.Fd, (byte*)&count, sizeof(ulong)); // clears the wake-up; EAGAIN when another source woke us
