@@ -26,7 +26,7 @@
 # Environment: UNPINNED_WORKLOADS ("iperf3 pingpong churn"), UNPINNED_COMMANDS ("run tcp"; also
 # run-no-slab and run-no-resets, to bisect run), UNPINNED_ROUNDS (16) command phases per block,
 # UNPINNED_PHASE (6) s per phase, UNPINNED_DROP (2) s dropped after each start or stop. The defaults
-# take about 30 minutes; sockperf's log of a ping-pong run needs about 1 GB of memory.
+# take about 30 minutes; sockperf's log of a ping-pong run needs about 2.5 GB of memory.
 set -euo pipefail
 
 rounds=${UNPINNED_ROUNDS:-16}
