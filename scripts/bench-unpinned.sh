@@ -206,10 +206,13 @@ EOF
 }
 
 analyse() { # workload label unit budget [the commands it binds, default all]
-  python3 - "$work/$1.seconds" "$work/$1.marks" "$drop" "$2" "$3" "$4" "${5:-}" <<'PY'
+  local floors=() name
+  for name in "${commands[@]}"; do floors+=("$name=${floor_of[$name]}"); done
+  python3 - "$work/$1.seconds" "$work/$1.marks" "$drop" "$2" "$3" "$4" "${floors[*]}" "${5:-}" <<'PY'
 import random, statistics, sys
 seconds_path, marks_path, drop, label, unit, budget = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4], sys.argv[5], float(sys.argv[6])
-bound = sys.argv[7].split() if sys.argv[7] else None
+floor_of = dict(pair.split("=") for pair in sys.argv[7].split())
+bound = sys.argv[8].split() if sys.argv[8] else None
 seconds = [tuple(map(float, line.split())) for line in open(seconds_path)]
 marks = [line.split() for line in open(marks_path)]
 phases = []  # (name, median rate of the kept seconds)
@@ -231,7 +234,7 @@ who = {"floor": "empty programs on run's hooks", "floor-tcp": "empty programs on
 title = lambda name: who.get(name, "tracer " + name.replace("-no-", " --no-"))
 print(f"  {label}, {unit} (median of each phase's kept seconds):")
 line = []
-for i, (name, value) in enumerate(phases):
+for name, value in phases:
     if name == "off" and line:
         print("   " + "  ".join(line))
         line = []
@@ -248,9 +251,7 @@ def ratios(name, base):
             if n == name and v and 0 < i < len(phases) - 1
             and phases[i - 1][0] == base == phases[i + 1][0] and phases[i - 1][1] and phases[i + 1][1]]
 
-floors = {"tcp": "floor-tcp"}
-for name in dict.fromkeys(n for n, _ in phases if n != "off" and not n.startswith("floor")):
-    floor = floors.get(name, "floor")
+for name, floor in floor_of.items():
     against_off = [v / o for (n, v), (m, o) in list(zip(phases, phases[1:])) + list(zip(phases[1:], phases))
                    if n == floor and m == "off" and v and o]
     if against_off:
